@@ -1,0 +1,1 @@
+"""Model backends: where a scene DSL comes from."""

@@ -1,0 +1,209 @@
+"""Scene DSL v1: the document a model writes and the engine builds.
+
+Field names are short and ordered the way a model should write them (what,
+how many, what colour, then where). Every number and list is bounded.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import catalog, colors
+from .errors import Issue, SceneError, format_loc
+
+DSL_VERSION = 1
+MAX_ENTITIES = 2000          # after counts are expanded
+MAX_ENTRIES = 500            # entity entries in one document
+MAX_COUNT = 2000
+MAX_COORD = 1000.0           # metres from the origin
+MAX_RELATIONS = 16
+
+TIMES_OF_DAY = ("dawn", "morning", "noon", "afternoon", "sunset", "dusk", "night")
+GROUNDS = ("grass", "sand", "snow", "dirt", "stone", "water", "concrete", "wood")
+RELATIONS = ("left_of", "right_of", "in_front_of", "behind", "on", "under", "near",
+             "next_to", "between", "around", "facing")
+SIZES = ("tiny", "small", "medium", "large", "huge")
+SIZE_SCALE = {"tiny": 0.4, "small": 0.7, "medium": 1.0, "large": 1.5, "huge": 2.5}
+ARRANGEMENTS = ("row", "grid", "ring", "cluster", "scatter")
+MATERIALS = ("plain", "wood", "metal", "glass", "plastic", "stone", "brick", "fabric",
+             "grass", "sand", "snow", "water", "emissive")
+CAMERA_VIEWS = ("front", "front_left", "front_right", "left", "right", "back", "top", "aerial", "low")
+
+Kind = Literal[catalog.KIND_NAMES]  # type: ignore[valid-type]
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="lower-case identifier")]
+Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Relation(_Strict):
+    type: Literal[RELATIONS]  # type: ignore[valid-type]
+    target: Id
+    target2: Id | None = Field(None, description="second reference, for 'between' only")
+
+
+class Entity(_Strict):
+    id: Id
+    kind: Kind
+    count: int = Field(1, ge=1, le=MAX_COUNT)
+    color: str | None = Field(None, description="CSS colour name or #rrggbb; default: the kind's own")
+    material: Literal[MATERIALS] | None = None  # type: ignore[valid-type]
+    size: Literal[SIZES] | None = None  # type: ignore[valid-type]
+    scale: float | None = Field(None, gt=0.01, le=100.0, allow_inf_nan=False)
+    arrangement: Literal[ARRANGEMENTS] | None = None  # type: ignore[valid-type]
+    position: tuple[Coord, Coord, Coord] | None = None
+    rotation: float | None = Field(None, ge=-360.0, le=360.0, allow_inf_nan=False,
+                                   description="degrees about Z; 0 faces the camera")
+    relations: list[Relation] = Field(default_factory=list, max_length=MAX_RELATIONS)
+
+    @field_validator("color")
+    @classmethod
+    def _color(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        colors.to_hex(v)  # raises ValueError with a readable message
+        return v
+
+    def resolved_color(self) -> str:
+        return colors.to_hex(self.color) if self.color else catalog.get(self.kind).color
+
+    def size_factor(self) -> float:
+        return (self.scale or 1.0) * SIZE_SCALE[self.size or "medium"]
+
+
+class Camera(_Strict):
+    view: Literal[CAMERA_VIEWS] | None = None  # type: ignore[valid-type]
+    zoom: float | None = Field(None, ge=0.2, le=5.0, allow_inf_nan=False,
+                               description=">1 moves closer, <1 further away")
+    lens: float | None = Field(None, ge=8.0, le=300.0, allow_inf_nan=False, description="focal length, mm")
+    target: Id | None = Field(None, description="entity to centre on")
+
+
+class Scene(_Strict):
+    version: Literal[1] = DSL_VERSION
+    time_of_day: Literal[TIMES_OF_DAY] = "noon"  # type: ignore[valid-type]
+    ground: Literal[GROUNDS] = "grass"  # type: ignore[valid-type]
+    entities: list[Entity] = Field(min_length=1, max_length=MAX_ENTRIES)
+    camera: Camera | None = None
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="layout and variant seed")
+
+    def total_count(self) -> int:
+        return sum(e.count for e in self.entities)
+
+    def entity(self, id_: str) -> Entity:
+        for e in self.entities:
+            if e.id == id_:
+                return e
+        raise KeyError(id_)
+
+    def to_json(self, indent: int | None = None) -> str:
+        return self.model_dump_json(indent=indent, exclude_none=True, exclude_defaults=False)
+
+
+def _semantic_issues(scene: Scene) -> list[Issue]:
+    issues: list[Issue] = []
+    seen: dict[str, int] = {}
+    for i, e in enumerate(scene.entities):
+        if e.id in seen:
+            issues.append(Issue(f"entities[{i}].id", f"duplicate id {e.id!r} (also entities[{seen[e.id]}])"))
+        else:
+            seen[e.id] = i
+    total = scene.total_count()
+    if total > MAX_ENTITIES:
+        issues.append(Issue("entities", f"{total} entities after counts are expanded; at most {MAX_ENTITIES}"))
+    supports: dict[str, str] = {}
+    for i, e in enumerate(scene.entities):
+        for j, r in enumerate(e.relations):
+            p = f"entities[{i}].relations[{j}]"
+            for field_name, ref in (("target", r.target), ("target2", r.target2)):
+                if ref is None:
+                    continue
+                if ref not in seen:
+                    issues.append(Issue(f"{p}.{field_name}", f"no entity has id {ref!r}"))
+                elif ref == e.id:
+                    issues.append(Issue(f"{p}.{field_name}", f"{e.id!r} cannot relate to itself"))
+            if r.type == "between" and r.target2 is None:
+                issues.append(Issue(f"{p}.target2", "'between' needs a second reference in target2"))
+            if r.type != "between" and r.target2 is not None:
+                issues.append(Issue(f"{p}.target2", f"target2 is only for 'between', not {r.type!r}"))
+            if r.type == "on":
+                if e.id in supports:
+                    issues.append(Issue(f"{p}", f"{e.id!r} is already 'on' {supports[e.id]!r}"))
+                else:
+                    supports[e.id] = r.target
+    # cycles of 'on' (a on b, b on a) cannot be built
+    for start in supports:
+        chain, node = [start], supports.get(start)
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = supports.get(node)
+        if node == start:
+            idx = seen[start]
+            cyc = " on ".join(chain + [start])
+            issues.append(Issue(f"entities[{idx}].relations", f"cyclic 'on' relations: {cyc}"))
+            break
+    if scene.camera and scene.camera.target and scene.camera.target not in seen:
+        issues.append(Issue("camera.target", f"no entity has id {scene.camera.target!r}"))
+    return issues
+
+
+def _pydantic_issues(err: ValidationError) -> list[Issue]:
+    out = []
+    for e in err.errors():
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if e["type"] == "literal_error" and "kind" in e["loc"]:
+            msg = f"unknown kind {e.get('input')!r}; known kinds: {', '.join(catalog.KIND_NAMES)}"
+        elif e["type"] == "literal_error" and e["loc"] == ("version",):
+            msg = f"unsupported DSL version {e.get('input')!r}; this Worldsmith reads version {DSL_VERSION}"
+        elif e["type"] == "literal_error":
+            msg = f"{msg} (got {e.get('input')!r})"
+        out.append(Issue(format_loc(e["loc"]), msg))
+    return out
+
+
+def parse_scene(data: Any) -> Scene:
+    """Validate a DSL document (JSON text, bytes or a dict) into a ``Scene``.
+
+    Raises ``SceneError`` with every problem found, each with its field path.
+    """
+    if isinstance(data, (str, bytes, bytearray)):
+        try:
+            data = json.loads(data, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            raise SceneError([Issue("", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]) from None
+        except ValueError as exc:
+            raise SceneError([Issue("", str(exc))]) from None
+    if not isinstance(data, dict):
+        raise SceneError([Issue("", f"a scene is a JSON object, not {type(data).__name__}")])
+    try:
+        scene = Scene.model_validate(data)
+    except ValidationError as exc:
+        raise SceneError(_pydantic_issues(exc)) from None
+    issues = _semantic_issues(scene)
+    if issues:
+        raise SceneError(issues)
+    return scene
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number a scene may contain (finite numbers only)")
+
+
+def expanded_ids(scene: Scene) -> list[tuple[str, int, Entity]]:
+    """Every placed instance: (instance name, member index, entity)."""
+    out = []
+    for e in scene.entities:
+        for k in range(e.count):
+            out.append((e.id if e.count == 1 else f"{e.id}.{k + 1:03d}", k, e))
+    return out
+
+
+def is_finite(x: float) -> bool:
+    return math.isfinite(x)
