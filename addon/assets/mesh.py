@@ -166,3 +166,179 @@ def pyramid(size=(1.0, 1.0, 1.0), slot: int = 0) -> MeshData:
 
 def plane(size=(2.0, 2.0), thickness=0.02, slot: int = 0) -> MeshData:
     return box((size[0], size[1], thickness), (0, 0, thickness / 2), slot)
+
+
+# ---- generic helpers (nature/structures assets) ---------------------------------
+
+def signed_volume(m: MeshData) -> float:
+    """Signed volume (positive when a closed mesh's faces wind counter-clockwise from outside)."""
+    v = m.verts.astype(np.float64)
+    total = 0.0
+    for s, n in zip(m.loop_start, m.loop_total):
+        idx = m.loop_verts[s:s + n]
+        a = v[idx[0]]
+        b, c = v[idx[1:-1]], v[idx[2:]]
+        total += float(np.einsum("ij,ij->", np.broadcast_to(a, b.shape), np.cross(b, c)))
+    return total / 6.0
+
+
+def flipped(m: MeshData) -> MeshData:
+    """Reverse the winding of every polygon (keeps the first corner)."""
+    loops = m.loop_verts.copy()
+    for s, n in zip(m.loop_start, m.loop_total):
+        loops[s + 1:s + n] = loops[s + 1:s + n][::-1]
+    return MeshData(m.verts, loops, m.loop_start, m.loop_total, m.face_slot, m.smooth)
+
+
+def orient_outward(m: MeshData) -> MeshData:
+    """For a closed, consistently wound mesh: flip everything if it winds inward."""
+    return flipped(m) if signed_volume(m) < 0 else m
+
+
+def fit_size(m: MeshData, size, center_xy: bool = True) -> MeshData:
+    """Scale each axis so the bounding box is exactly ``size``; base at z=0, XY centred."""
+    v = m.verts.astype(np.float64)
+    lo, hi = v.min(axis=0), v.max(axis=0)
+    ext = np.maximum(hi - lo, 1e-9)
+    k = np.asarray(size, dtype=np.float64) / ext
+    c = (lo + hi) / 2 if center_xy else np.zeros(3)
+    v = (v - np.array([c[0], c[1], lo[2]])) * k
+    return MeshData(v.astype(np.float32), m.loop_verts, m.loop_start, m.loop_total, m.face_slot, m.smooth)
+
+
+def with_smooth(m: MeshData, smooth: bool) -> MeshData:
+    return MeshData(m.verts, m.loop_verts, m.loop_start, m.loop_total, m.face_slot, smooth)
+
+
+def loft_rings(rings, cap_start: bool = True, cap_end: bool = True, slot: int = 0,
+               smooth: bool = False) -> MeshData:
+    """Skin a sequence of rings (each an (S, 3) array wound CCW around the direction of
+    travel, or a single point for a pole) into a tube; caps close open ends."""
+    rings = [np.asarray(r, dtype=np.float64).reshape(-1, 3) for r in rings]
+    segs = max(len(r) for r in rings)
+    verts, starts = [], []
+    n = 0
+    for r in rings:
+        starts.append(n)
+        verts.append(r)
+        n += len(r)
+    polys = []
+    for j in range(len(rings) - 1):
+        a, b = rings[j], rings[j + 1]
+        sa, sb = starts[j], starts[j + 1]
+        for s in range(segs):
+            s1 = (s + 1) % segs
+            if len(a) == 1 and len(b) == 1:
+                continue
+            if len(a) == 1:
+                polys.append((sa, sb + s1, sb + s))
+            elif len(b) == 1:
+                polys.append((sa + s, sa + s1, sb))
+            else:
+                polys.append((sa + s, sa + s1, sb + s1, sb + s))
+    if cap_start and len(rings[0]) > 2:
+        polys.append(tuple(starts[0] + s for s in reversed(range(len(rings[0])))))
+    if cap_end and len(rings[-1]) > 2:
+        polys.append(tuple(starts[-1] + s for s in range(len(rings[-1]))))
+    return from_polys(np.concatenate(verts), polys, slot, smooth)
+
+
+def lathe(profile, segments: int = 16, slot: int = 0, cap_start: bool = True, cap_end: bool = True,
+          smooth: bool = False, phase: float = 0.0, center=(0.0, 0.0, 0.0)) -> MeshData:
+    """Revolve a profile of (radius, z) points around Z (trace it bottom to top, outside
+    on the right: normals come out outward). Points with radius 0 become poles."""
+    a = phase + np.linspace(0, 2 * np.pi, segments, endpoint=False)
+    cx, cy, cz = center
+    rings = []
+    for r, z in profile:
+        if r <= 1e-9:
+            rings.append([(cx, cy, cz + z)])
+        else:
+            rings.append(np.stack([cx + r * np.cos(a), cy + r * np.sin(a), np.full(segments, cz + z)], axis=1))
+    return loft_rings(rings, cap_start, cap_end, slot, smooth)
+
+
+def tube(points, radii, sides: int = 8, slot: int = 0, cap_start: bool = True, cap_end: bool = True,
+         smooth: bool = False) -> MeshData:
+    """A tube along a polyline (rotation-minimising frames); a radius of 0 makes a pointed end."""
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    radii = np.broadcast_to(np.asarray(radii, dtype=np.float64), (len(p),))
+    t = np.gradient(p, axis=0)
+    t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-12)
+    ref = np.array([0.0, 0.0, 1.0]) if abs(t[0][2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    nrm = np.cross(ref, t[0])
+    nrm /= np.linalg.norm(nrm)
+    a = np.linspace(0, 2 * np.pi, sides, endpoint=False)
+    rings = []
+    for i in range(len(p)):
+        nrm = nrm - t[i] * np.dot(nrm, t[i])
+        nrm /= max(np.linalg.norm(nrm), 1e-12)
+        bi = np.cross(t[i], nrm)
+        if radii[i] <= 1e-9:
+            rings.append(p[i:i + 1])
+        else:
+            rings.append(p[i] + radii[i] * (np.cos(a)[:, None] * nrm + np.sin(a)[:, None] * bi))
+    return loft_rings(rings, cap_start, cap_end, slot, smooth)
+
+
+def prism(profile, y0: float, y1: float, axis: str = "y", slot: int = 0) -> MeshData:
+    """Extrude a 2D polygon (u, v) between ``y0`` and ``y1`` along ``axis``: for axis "y"
+    a point is (u, y, v), for "x" it is (x, u, v). Outward winding either way."""
+    prof = np.asarray(profile, dtype=np.float64).reshape(-1, 2)
+    k = len(prof)
+    pts = []
+    for d in (y0, y1):
+        for u, w in prof:
+            pts.append((u, d, w) if axis == "y" else (d, u, w))
+    polys = [tuple(range(k)), tuple(range(2 * k - 1, k - 1, -1))]
+    for i in range(k):
+        i1 = (i + 1) % k
+        polys.append((i1, i, k + i, k + i1))
+    return orient_outward(from_polys(pts, polys, slot))
+
+
+def beam(p0, p1, width: float, thickness: float, slot: int = 0, up=(0.0, 0.0, 1.0)) -> MeshData:
+    """A box running from ``p0`` to ``p1``: ``width`` across, ``thickness`` along ``up``."""
+    p0, p1 = np.asarray(p0, dtype=np.float64), np.asarray(p1, dtype=np.float64)
+    d = p1 - p0
+    length = float(np.linalg.norm(d))
+    ax = d / max(length, 1e-12)
+    up = np.asarray(up, dtype=np.float64)
+    side = np.cross(up, ax)
+    if np.linalg.norm(side) < 1e-6:
+        side = np.cross(np.array([0.0, 1.0, 0.0]) if abs(ax[1]) < 0.9 else np.array([1.0, 0.0, 0.0]), ax)
+    side /= np.linalg.norm(side)
+    upv = np.cross(ax, side)
+    b = box((length, width, thickness), (0.0, 0.0, 0.0), slot)
+    v = b.verts.astype(np.float64)
+    w = v[:, :1] * ax + v[:, 1:2] * side + v[:, 2:3] * upv + (p0 + p1) / 2
+    return MeshData(w.astype(np.float32), b.loop_verts, b.loop_start, b.loop_total, b.face_slot, False)
+
+
+def icosphere(subdiv: int = 1, radius: float = 0.5, center=(0.0, 0.0, 0.0), slot: int = 0,
+              scale=(1.0, 1.0, 1.0), smooth: bool = False) -> MeshData:
+    """Geodesic sphere (12 verts at subdiv 0, 42 at 1, 162 at 2), triangles wound outward."""
+    t = (1 + 5 ** 0.5) / 2
+    v = [(-1, t, 0), (1, t, 0), (-1, -t, 0), (1, -t, 0), (0, -1, t), (0, 1, t), (0, -1, -t), (0, 1, -t),
+         (t, 0, -1), (t, 0, 1), (-t, 0, -1), (-t, 0, 1)]
+    v = [np.array(p, dtype=np.float64) / np.linalg.norm(p) for p in v]
+    f = [(0, 11, 5), (0, 5, 1), (0, 1, 7), (0, 7, 10), (0, 10, 11), (1, 5, 9), (5, 11, 4), (11, 10, 2),
+         (10, 7, 6), (7, 1, 8), (3, 9, 4), (3, 4, 2), (3, 2, 6), (3, 6, 8), (3, 8, 9), (4, 9, 5),
+         (2, 4, 11), (6, 2, 10), (8, 6, 7), (9, 8, 1)]
+    for _ in range(subdiv):
+        cache = {}
+
+        def mid(i, j):
+            key = (min(i, j), max(i, j))
+            if key not in cache:
+                p = v[i] + v[j]
+                v.append(p / np.linalg.norm(p))
+                cache[key] = len(v) - 1
+            return cache[key]
+        nf = []
+        for a, b, c in f:
+            ab, bc, ca = mid(a, b), mid(b, c), mid(c, a)
+            nf += [(a, ab, ca), (b, bc, ab), (c, ca, bc), (ab, bc, ca)]
+        f = nf
+    pts = np.array(v) * radius * np.asarray(scale, dtype=np.float64) + np.asarray(center, dtype=np.float64)
+    return from_polys(pts, f, slot, smooth)

@@ -1,0 +1,267 @@
+"""Builder: a validated scene DSL becomes Blender objects.
+
+Everything goes into one ``Worldsmith`` collection; a rebuild replaces only
+that collection's own objects and never touches anything else of the user's.
+The build is all-or-nothing: it happens in a fresh collection that is linked
+into the scene only once it is complete, and removed again on any error.
+Data API only (no ``bpy.ops``), and entities that look the same share a mesh.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import bpy
+import numpy as np
+
+from ..scene_dsl import catalog, layout as layout_mod
+from ..scene_dsl.models import Scene
+from . import assets, camera as camera_mod, materials, world
+
+COLLECTION_NAME = "Worldsmith"
+TAG = "worldsmith_root"  # custom property on the collection we own
+
+
+@dataclass
+class BuildResult:
+    collection: bpy.types.Collection
+    objects: list                      # one root object per placed entity instance
+    camera: bpy.types.Object
+    layout: layout_mod.Layout
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Created:
+    """Every datablock a build makes, so a failed build can remove them all."""
+
+    def __init__(self):
+        self.items: list = []
+
+    def add(self, idblock):
+        self.items.append(idblock)
+        return idblock
+
+    def remove_all(self) -> None:
+        for idb in reversed(self.items):
+            try:
+                coll = _datablocks_for(idb)
+                if coll is not None:
+                    coll.remove(idb)
+            except ReferenceError:
+                pass
+
+
+def _datablocks_for(idb):
+    for kind, coll in ((bpy.types.Object, bpy.data.objects), (bpy.types.Mesh, bpy.data.meshes),
+                       (bpy.types.Light, bpy.data.lights), (bpy.types.Camera, bpy.data.cameras),
+                       (bpy.types.Collection, bpy.data.collections), (bpy.types.Material, bpy.data.materials)):
+        if isinstance(idb, kind):
+            return coll
+    return None
+
+
+def variant_for(seed: int, name: str, kind: str) -> int:
+    n = catalog.get(kind).variants
+    return zlib.crc32(f"{seed}:{name}".encode()) % n if n > 1 else 0
+
+
+def mesh_from_data(name: str, data: assets.MeshData) -> bpy.types.Mesh:
+    me = bpy.data.meshes.new(name)
+    me.vertices.add(len(data.verts))
+    me.vertices.foreach_set("co", data.verts.ravel())
+    me.loops.add(len(data.loop_verts))
+    me.loops.foreach_set("vertex_index", data.loop_verts)
+    me.polygons.add(len(data.loop_start))
+    me.polygons.foreach_set("loop_start", data.loop_start)
+    me.polygons.foreach_set("material_index", data.face_slot)
+    if data.smooth:
+        me.polygons.foreach_set("use_smooth", np.ones(len(data.loop_start), dtype=bool))
+    me.update(calc_edges=True)
+    me.validate(clean_customdata=False)
+    me["worldsmith"] = True
+    return me
+
+
+def find_collection(bl_scene: bpy.types.Scene) -> bpy.types.Collection | None:
+    for coll in bl_scene.collection.children:
+        if coll.get(TAG):
+            return coll
+    return None
+
+
+def _is_ours(obj: bpy.types.Object) -> bool:
+    return any(k in obj for k in ("worldsmith_id", "worldsmith_role", "worldsmith_part"))
+
+
+def clear(bl_scene: bpy.types.Scene) -> int:
+    """Remove the Worldsmith collection of ``bl_scene`` and only what we made in it.
+
+    Objects a user moved into it are moved back to the scene's own collection.
+    """
+    coll = find_collection(bl_scene)
+    if coll is None:
+        return 0
+    n = 0
+    for obj in list(coll.all_objects):
+        if _is_ours(obj):
+            data = obj.data
+            bpy.data.objects.remove(obj)
+            n += 1
+            if data is not None and data.users == 0 and data.get("worldsmith"):
+                _datablocks_for(data).remove(data)
+        else:
+            if obj.name not in bl_scene.collection.objects:
+                bl_scene.collection.objects.link(obj)
+            for c in list(obj.users_collection):
+                if c == coll or c.get(TAG):
+                    c.objects.unlink(obj)
+    for child in list(coll.children_recursive):
+        bpy.data.collections.remove(child)
+    bpy.data.collections.remove(coll)
+    for me in list(bpy.data.meshes):
+        if me.get("worldsmith") and me.users == 0:
+            bpy.data.meshes.remove(me)
+    materials.remove_unused()
+    return n
+
+
+def build_scene(scene: Scene, bl_scene: bpy.types.Scene | None = None,
+                layout: layout_mod.Layout | None = None, resolution: tuple[int, int] | None = None) -> BuildResult:
+    """Build ``scene`` into ``bl_scene`` (default: the context scene), replacing a previous build."""
+    bl_scene = bl_scene or bpy.context.scene
+    lay = layout or layout_mod.solve(scene)
+    created = _Created()
+    try:
+        result = _build(scene, bl_scene, lay, created, resolution)
+    except BaseException:
+        created.remove_all()
+        materials.remove_unused()
+        raise
+    # the new build is complete: swap it in for the old one
+    clear(bl_scene)
+    bl_scene.collection.children.link(result.collection)
+    result.collection.name = COLLECTION_NAME
+    for obj, p in zip(result.objects, lay.placements):
+        obj.name = p.name  # now free, unless a user object has it
+    bl_scene.camera = result.camera
+    bl_scene["worldsmith_dsl"] = scene.to_json()
+    bl_scene["worldsmith_time_of_day"] = scene.time_of_day
+    bl_scene["worldsmith_ground"] = scene.ground
+    bl_scene["worldsmith_warnings"] = list(result.warnings)
+    world.setup_world(bl_scene, scene.time_of_day)
+    return result
+
+
+def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, resolution) -> BuildResult:
+    coll = created.add(bpy.data.collections.new(COLLECTION_NAME + " (building)"))
+    coll[TAG] = True
+    meshes: dict[tuple, bpy.types.Mesh] = {}
+    roots = []
+    dark = world.is_dark(scene.time_of_day)
+    entities = {e.id: e for e in scene.entities}
+    names = []
+    for p in lay.placements:
+        e = entities[p.entity_id]
+        spec = catalog.get(p.kind)
+        color = e.resolved_color()
+        variant = variant_for(scene.seed, p.name, p.kind)
+        key = (p.kind, variant, color, e.material)
+        me = meshes.get(key)
+        if me is None:
+            me = created.add(mesh_from_data(f"WS {p.kind}", assets.build(p.kind, variant)))
+            for part_value in spec.parts.values():
+                me.materials.append(materials.part_material(part_value, color, e.material, p.kind))
+            meshes[key] = me
+        obj = created.add(bpy.data.objects.new(p.name, me))
+        obj.location = p.position
+        obj.rotation_euler = (0.0, 0.0, p.rotation)
+        obj.scale = (p.scale, p.scale, p.scale)
+        obj["worldsmith_id"] = p.entity_id
+        obj["worldsmith_kind"] = p.kind
+        obj["worldsmith_color"] = me.materials[catalog.main_part_index(p.kind)]["worldsmith_color"]
+        obj["worldsmith_index"] = p.index
+        roots.append(obj)
+        names.append(obj)
+        if spec.light and (dark or p.kind == "campfire"):
+            _add_light(coll, obj, spec, created)
+    # all objects linked in one pass
+    for obj in names:
+        coll.objects.link(obj)
+    world_center = _center(lay)
+    ground = world.add_ground(coll, scene.ground, world_center)
+    created.add(ground)
+    created.add(ground.data)
+    sun = world.add_sun(coll, scene.time_of_day)
+    created.add(sun)
+    created.add(sun.data)
+    cam = _add_camera(coll, scene, lay, bl_scene, created, resolution)
+    return BuildResult(coll, roots, cam, lay, list(lay.warnings))
+
+
+def _center(lay) -> tuple[float, float]:
+    if not lay.placements:
+        return (0.0, 0.0)
+    xs = [p.position[0] for p in lay.placements]
+    ys = [p.position[1] for p in lay.placements]
+    return ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
+
+
+def _add_light(coll, root, spec: catalog.KindSpec, created: _Created) -> None:
+    is_fire = spec.name == "campfire"
+    data = created.add(bpy.data.lights.new(f"WS {spec.name} light", "POINT"))
+    data.energy = {"campfire": 300.0, "street_lamp": 600.0, "lighthouse": 2000.0}.get(spec.name, 60.0)
+    data.color = (1.0, 0.55, 0.2) if is_fire else (1.0, 0.82, 0.55)
+    data.shadow_soft_size = 0.2
+    data["worldsmith"] = True
+    light = created.add(bpy.data.objects.new(f"{root.name} light", data))
+    light.parent = root
+    light.location = (0.0, 0.0, spec.height * (0.5 if is_fire else 0.9))
+    light["worldsmith_part"] = "light"
+    coll.objects.link(light)
+
+
+def _placement_points(lay: layout_mod.Layout) -> np.ndarray:
+    pts = []
+    for p in lay.placements:
+        hw, hd = p.half_extents
+        x, y, z = p.position
+        for dx in (-hw, hw):
+            for dy in (-hd, hd):
+                for dz in (0.0, p.size[2]):
+                    pts.append((x + dx, y + dy, z + dz))
+    return np.asarray(pts, dtype=float) if pts else np.zeros((1, 3))
+
+
+def _add_camera(coll, scene: Scene, lay, bl_scene, created: _Created, resolution) -> bpy.types.Object:
+    hints = scene.camera
+    lens = (hints.lens if hints and hints.lens else 35.0)
+    if resolution:
+        w, h = resolution
+    else:
+        w, h = bl_scene.render.resolution_x, bl_scene.render.resolution_y
+    pts = _placement_points(lay)
+    if hints and hints.target:
+        sub = [p for p in lay.placements if p.entity_id == hints.target]
+        if sub:
+            pts = _placement_points(layout_mod.Layout(sub))
+    loc, rot, _ = camera_mod.frame(pts, hints.view if hints else None, lens, aspect=w / max(h, 1),
+                                   zoom=(hints.zoom if hints and hints.zoom else 1.0))
+    data = created.add(bpy.data.cameras.new("Worldsmith Camera"))
+    data.lens = lens
+    data.sensor_fit = "AUTO"
+    data.clip_end = 5000.0
+    data["worldsmith"] = True
+    cam = created.add(bpy.data.objects.new("Worldsmith Camera", data))
+    cam.location = loc
+    cam.rotation_euler = rot
+    cam["worldsmith_role"] = "camera"
+    coll.objects.link(cam)
+    return cam
+
+
+def read_dsl(bl_scene: bpy.types.Scene) -> str | None:
+    """The DSL JSON stored in a scene by the last build, if any."""
+    v = bl_scene.get("worldsmith_dsl")
+    return str(v) if v else None
+
+
