@@ -107,7 +107,7 @@ _ENTRIES = [
        synonyms=("tents", "teepee", "tipi", "camping tent")),
     _k("well", "structure", (1.8, 1.8, 2.4), "#8c8c86", {"walls": MAIN, "roof": "wood_dark", "water": "water"},
        "walls", synonyms=("wishing well", "water well", "wells")),
-    _k("fence", "structure", (4, 0.12, 1.1), "#8b6b47", {"body": MAIN}, top=None,
+    _k("fence", "structure", (4, 0.12, 1.1), "#8b6b47", {"body": MAIN}, top=1.0,
        synonyms=("picket fence", "railing", "fences", "fencing")),
     _k("wall", "structure", (5, 0.45, 2.5), "#a0a0a0", {"body": MAIN}, top=1.0,
        synonyms=("stone wall", "brick wall", "walls", "barrier")),

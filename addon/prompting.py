@@ -1,0 +1,85 @@
+"""The model's instructions: a short description of the DSL and a few examples.
+
+Kept small: a 270M model copies examples, so the examples are varied and the
+decoding grammar (narrowed to what the prompt mentions) does the rest.
+"""
+from __future__ import annotations
+
+import json
+
+from ..scene_dsl.models import GROUNDS, RELATIONS, TIMES_OF_DAY
+
+SYSTEM = (
+    "You turn a description of a 3D scene into JSON for a scene engine. "
+    "Write each thing mentioned once as an entity with its count (how many), its colour if the text gives one, "
+    "and its relations to other entities by id. "
+    "Relations: {relations}. time_of_day: {times}. ground: {grounds}. "
+    "'behind' means farther from the viewer, 'in_front_of' closer. Output only the JSON."
+)
+
+EXAMPLES: list[tuple[str, dict]] = [
+    ("two yellow bicycles next to a bench in the park at noon",
+     {"version": 1, "time_of_day": "noon", "ground": "grass", "entities": [
+         {"id": "bench", "kind": "bench", "count": 1},
+         {"id": "bicycles", "kind": "bicycle", "count": 2, "color": "yellow",
+          "relations": [{"type": "next_to", "target": "bench"}]}]}),
+    ("a snowman left of a blue tent at night, with a campfire in front of the tent",
+     {"version": 1, "time_of_day": "night", "ground": "snow", "entities": [
+         {"id": "tent", "kind": "tent", "count": 1, "color": "blue"},
+         {"id": "snowman", "kind": "snowman", "count": 1, "relations": [{"type": "left_of", "target": "tent"}]},
+         {"id": "campfire", "kind": "campfire", "count": 1, "relations": [{"type": "in_front_of", "target": "tent"}]}]}),
+    ("four grey rocks around a well on the beach in the morning, a cat on a crate",
+     {"version": 1, "time_of_day": "morning", "ground": "sand", "entities": [
+         {"id": "well", "kind": "well", "count": 1},
+         {"id": "rocks", "kind": "rock", "count": 4, "color": "gray", "relations": [{"type": "around", "target": "well"}]},
+         {"id": "crate", "kind": "crate", "count": 1},
+         {"id": "cat", "kind": "cat", "count": 1, "relations": [{"type": "on", "target": "crate"}]}]}),
+]
+
+
+def system_prompt() -> str:
+    return SYSTEM.format(relations=", ".join(RELATIONS), times=", ".join(TIMES_OF_DAY), grounds=", ".join(GROUNDS))
+
+
+def hint(analysis) -> str | None:
+    """A short reminder of the things the prompt names, e.g. ``entities: car (car), trees (pine_tree)``."""
+    if analysis is None or not analysis.entities:
+        return None
+    parts = [f"{d.id} is a {d.kind}" for d in analysis.entities]
+    return "entities: " + "; ".join(parts)
+
+
+def compact(doc: dict) -> str:
+    return json.dumps(doc, separators=(", ", ": "))
+
+
+def messages(prompt: str, hint_text: str | None = None) -> list[dict]:
+    """Chat messages for ``prompt``: system text, the examples, then the request."""
+    msgs = [{"role": "system", "content": system_prompt()}]
+    for text, doc in EXAMPLES:
+        if hint_text is not None:
+            text = f"{text}\n(entities: " + "; ".join(f"{e['id']} is a {e['kind']}" for e in doc["entities"]) + ")"
+        msgs.append({"role": "user", "content": text})
+        msgs.append({"role": "assistant", "content": compact(doc)})
+    user = prompt.strip()
+    if hint_text:
+        user = f"{user}\n({hint_text})"
+    msgs.append({"role": "user", "content": user})
+    return msgs
+
+
+def repair_messages(base: list[dict], reply: str, problems: list[str]) -> list[dict]:
+    listed = "\n".join(f"- {p}" for p in problems[:8])
+    return base + [
+        {"role": "assistant", "content": reply},
+        {"role": "user", "content": f"That JSON has problems:\n{listed}\nWrite the corrected JSON."},
+    ]
+
+
+def refine_messages(current_json: str, instruction: str) -> list[dict]:
+    """Messages asking the model to edit an existing scene."""
+    msgs = [{"role": "system", "content": system_prompt() +
+             " When given a current scene and an instruction, output the whole updated scene JSON, "
+             "changing only what the instruction asks."}]
+    msgs.append({"role": "user", "content": f"Current scene: {current_json}\nInstruction: {instruction.strip()}"})
+    return msgs

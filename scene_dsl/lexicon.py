@@ -1,0 +1,534 @@
+"""Reading what a prompt plainly says: kinds, counts, colours, sizes,
+relations, time of day and ground.
+
+The model writes the scene; this reading (pure, deterministic, no model)
+narrows the model's decoding grammar to the kinds and colours the prompt
+mentions and then *grounds* the reply: where the prompt is explicit ("three",
+"red", "behind the house") and the reply disagrees, the prompt wins, with a
+warning. Where the prompt says nothing this reading understands, the model's
+reply stands.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import catalog, colors
+from .models import Entity, Relation, Scene
+
+NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "single": 1, "lone": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "hundred": 100, "pair": 2, "couple": 2, "both": 2, "few": 3, "several": 4,
+    "many": 6, "lots": 6, "dozen": 12, "dozens": 24, "some": 3, "multiple": 3, "numerous": 8, "twin": 2,
+    "trio": 3,
+}
+VAGUE = {"few", "several", "many", "lots", "some", "multiple", "numerous", "dozens"}
+SIZES = {"tiny": "tiny", "miniature": "tiny", "small": "small", "little": "small", "short": "small",
+         "big": "large", "large": "large", "tall": "large", "huge": "huge", "giant": "huge", "enormous": "huge",
+         "massive": "huge", "gigantic": "huge", "medium": "medium"}
+MATERIAL_WORDS = {"wooden": "wood", "wood": "wood", "metal": "metal", "metallic": "metal", "steel": "metal",
+                  "iron": "metal", "glass": "glass", "plastic": "plastic", "stone": "stone", "brick": "brick",
+                  "fabric": "fabric", "glowing": "emissive", "neon": "emissive", "marble": "stone"}
+EXTRA_COLORS = {"golden": "gold", "silvery": "silver", "scarlet": "crimson", "ruby": "crimson",
+                "emerald": "seagreen", "cream": "cornsilk", "creamy": "cornsilk", "rust": "sienna",
+                "rusty": "sienna", "mustard": "goldenrod", "lilac": "plum", "mint": "mediumaquamarine",
+                "sky": "skyblue", "charcoal": "dimgray", "burgundy": "maroon", "amber": "orange",
+                "bronze": "peru", "copper": "chocolate", "ginger": "chocolate", "blond": "khaki",
+                "pale": None, "dark": None, "light": None, "bright": None, "deep": None}
+TIMES = [
+    ("night", ("night", "midnight", "nighttime", "moonlight", "moonlit", "starry", "stars", "moon", "dark")),
+    ("dusk", ("dusk", "twilight", "evening", "nightfall", "blue hour")),
+    ("sunset", ("sunset", "sundown", "golden hour", "setting sun")),
+    ("dawn", ("dawn", "sunrise", "daybreak", "first light", "early morning")),
+    ("morning", ("morning",)),
+    ("afternoon", ("afternoon",)),
+    ("noon", ("noon", "midday", "daytime", "sunny", "bright day", "high noon", "daylight")),
+]
+GROUND_WORDS = [
+    ("water", ("lake", "sea", "ocean", "river", "pond", "harbor", "harbour", "water", "bay", "waves")),
+    ("sand", ("beach", "desert", "sand", "sandy", "dunes", "dune", "shore", "seaside", "oasis")),
+    ("snow", ("snow", "snowy", "winter", "arctic", "frozen", "icy", "snowfield", "tundra")),
+    ("concrete", ("street", "city", "road", "parking", "plaza", "sidewalk", "town square", "concrete",
+                  "asphalt", "urban", "downtown", "pavement", "parking lot")),
+    ("stone", ("courtyard", "cobblestone", "stone ground", "rocky", "quarry", "paved", "cobbled")),
+    ("dirt", ("dirt", "mud", "muddy", "farm", "farmyard", "dusty", "soil", "ranch", "barnyard", "trail")),
+    ("wood", ("room", "indoors", "indoor", "living room", "bedroom", "floor", "deck", "cabin interior",
+              "library", "study", "office", "wooden floor", "porch")),
+    ("grass", ("grass", "grassy", "meadow", "field", "lawn", "park", "garden", "pasture", "countryside",
+               "yard", "backyard", "forest", "woods", "hillside", "valley")),
+]
+IMPLIED_GROUND = {"snowman": "snow", "cactus": "sand", "boat": "water"}
+
+# relation phrases, longest first; ("between" and "around" handled specially)
+REL_PHRASES = [
+    ("to the left of", "left_of"), ("on the left of", "left_of"), ("on the left side of", "left_of"),
+    ("left of", "left_of"), ("to the right of", "right_of"), ("on the right of", "right_of"),
+    ("on the right side of", "right_of"), ("right of", "right_of"), ("in front of", "in_front_of"),
+    ("before", "in_front_of"), ("ahead of", "in_front_of"), ("in back of", "behind"),
+    ("at the back of", "behind"), ("behind", "behind"), ("beyond", "behind"), ("in the background of", "behind"),
+    ("on top of", "on"), ("sitting on", "on"), ("standing on", "on"), ("resting on", "on"), ("atop", "on"),
+    ("upon", "on"), ("lying on", "on"), ("perched on", "on"), ("on", "on"),
+    ("underneath", "under"), ("beneath", "under"), ("under", "under"), ("below", "under"),
+    ("next to", "next_to"), ("beside", "next_to"), ("besides", "next_to"), ("alongside", "next_to"),
+    ("by", "near"), ("near", "near"), ("nearby", "near"), ("close to", "near"), ("close by", "near"),
+    ("around", "around"), ("surrounding", "around"), ("circling", "around"), ("encircling", "around"),
+    ("in a circle around", "around"), ("in a ring around", "around"),
+    ("between", "between"), ("facing", "facing"), ("looking at", "facing"), ("opposite", "facing"),
+]
+ARRANGEMENT_WORDS = {"row": "row", "line": "row", "lined": "row", "grid": "grid", "circle": "ring",
+                     "ring": "ring", "cluster": "cluster", "group": "cluster", "clump": "cluster",
+                     "scattered": "scatter", "scatter": "scatter", "forest": "scatter", "grove": "scatter",
+                     "orchard": "grid"}
+BREAKS = {",", ".", ";", "and", "with", "while", "where", "but", "plus", "as"}
+WORD = re.compile(r"[a-z0-9]+|[,.;]")
+
+_IRREGULAR = {"people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse",
+              "geese": "goose", "cacti": "cactus", "leaves": "leaf", "shelves": "shelf", "knives": "knife",
+              "oxen": "ox", "cattle": "cattle", "sheep": "sheep", "bunnies": "bunny", "benches": "bench",
+              "buses": "bus", "boxes": "box", "bushes": "bush", "torches": "torch", "couches": "couch",
+              "lorries": "lorry", "ponies": "pony", "puppies": "puppy", "kitties": "kitty", "daisies": "daisy",
+              "bodies": "body", "cities": "city", "cherries": "cherry", "sofas": "sofa"}
+
+
+def _lexicon() -> dict[tuple[str, ...], str]:
+    out: dict[tuple[str, ...], str] = {}
+    for spec in catalog.KINDS.values():
+        for name in (spec.name, spec.name.replace("_", " "), *spec.synonyms):
+            out[tuple(name.split())] = spec.name
+    return out
+
+
+LEXICON = _lexicon()
+MAX_PHRASE = max(len(k) for k in LEXICON)
+
+
+def _singular(word: str) -> tuple[str, bool]:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word], True
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y", True
+    if len(word) > 3 and word.endswith("es") and word[:-2] + "" and word[-3] in "sxzh":
+        return word[:-2], True
+    if len(word) > 2 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1], True
+    return word, False
+
+
+@dataclass
+class Mention:
+    kind: str
+    start: int            # token index of the noun phrase's first noun token
+    end: int              # one past its last token
+    count: int = 1
+    explicit_count: bool = False
+    plural: bool = False
+    color: str | None = None
+    size: str | None = None
+    material: str | None = None
+    definite: bool = False
+    entity: int = -1      # index into Analysis.entities
+
+
+@dataclass
+class Draft:
+    id: str
+    kind: str
+    count: int = 1
+    explicit_count: bool = False
+    color: str | None = None
+    size: str | None = None
+    material: str | None = None
+    arrangement: str | None = None
+    relations: list[tuple[str, str, str | None]] = field(default_factory=list)  # (type, target id, target2)
+
+
+@dataclass
+class Analysis:
+    prompt: str
+    entities: list[Draft] = field(default_factory=list)
+    time_of_day: str | None = None
+    ground: str | None = None
+    relation_words: set[str] = field(default_factory=set)
+
+    def kinds(self) -> list[str]:
+        return sorted({d.kind for d in self.entities})
+
+    def colors(self) -> list[str]:
+        return sorted({d.color for d in self.entities if d.color})
+
+    def draft_scene(self) -> Scene | None:
+        """The prompt's reading alone as a scene (``None`` when it found nothing)."""
+        if not self.entities:
+            return None
+        ents = [Entity(id=d.id, kind=d.kind, count=d.count, color=d.color, size=d.size, material=d.material,
+                       arrangement=d.arrangement,
+                       relations=[Relation(type=t, target=a, target2=b) for t, a, b in d.relations])
+                for d in self.entities]
+        return Scene(time_of_day=self.time_of_day or "noon", ground=self.ground or "grass", entities=ents)
+
+
+def tokenize(text: str) -> list[str]:
+    return WORD.findall(text.lower())
+
+
+def _find_phrase(tokens: list[str], phrases) -> str | None:
+    text = " " + " ".join(tokens) + " "
+    for value, words in phrases:
+        for w in words:
+            if f" {w} " in text:
+                return value
+    return None
+
+
+def _color_at(tokens: list[str], i: int) -> tuple[str | None, int]:
+    """A colour starting at token i: returns (css name, tokens used)."""
+    if i >= len(tokens):
+        return None, 0
+    w = tokens[i]
+    if i + 1 < len(tokens):
+        two = w + tokens[i + 1]
+        if two in colors.CSS_COLORS:
+            return two, 2
+        if w in ("navy", "royal", "sky", "forest", "hot", "lime", "olive") and tokens[i + 1] in colors.CSS_COLORS:
+            cand = {"navyblue": "navy", "royalblue": "royalblue", "skyblue": "skyblue",
+                    "forestgreen": "forestgreen", "hotpink": "hotpink", "limegreen": "limegreen",
+                    "olivegreen": "olivedrab"}.get(two)
+            if cand:
+                return cand, 2
+    if w in colors.CSS_COLORS and w not in ("snow", "tan") or w in ("tan",) and i + 1 < len(tokens) and tokens[i + 1] not in ("and",):
+        return w, 1
+    if w in EXTRA_COLORS and EXTRA_COLORS[w]:
+        return EXTRA_COLORS[w], 1
+    return None, 0
+
+
+def _match_kind(tokens: list[str], i: int) -> tuple[str | None, int, bool]:
+    for n in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
+        words = tokens[i:i + n]
+        key = tuple(words)
+        if key in LEXICON:
+            return LEXICON[key], n, n == 1 and False
+        last, plural = _singular(words[-1])
+        if plural:
+            key = tuple(words[:-1]) + (last,)
+            if key in LEXICON:
+                return LEXICON[key], n, True
+    return None, 0, False
+
+
+def _mentions(tokens: list[str]) -> list[Mention]:
+    found: list[Mention] = []
+    i = 0
+    while i < len(tokens):
+        kind, n, plural = _match_kind(tokens, i)
+        if kind is None:
+            i += 1
+            continue
+        # plural synonyms spelled as their own lexicon entries ("trees", "people")
+        word = " ".join(tokens[i:i + n])
+        if not plural and word.endswith("s") and _singular(tokens[i + n - 1])[1] and word not in ("bus", "cactus", "glass"):
+            plural = word not in {s for s in catalog.get(kind).synonyms if not s.endswith("s")} or word in ("people",)
+        if word in ("people", "men", "women", "children", "kids", "cattle", "persons", "cacti", "trees", "pines"):
+            plural = True
+        found.append(Mention(kind, i, i + n, plural=plural))
+        i += n
+    # a kind word right before another is a modifier ("stone wall", "wooden crate"), not a thing
+    keep = []
+    for k, m in enumerate(found):
+        nxt = found[k + 1] if k + 1 < len(found) else None
+        if nxt is not None and nxt.start == m.end and not m.plural:
+            continue
+        keep.append(m)
+    prev_end = 0
+    for m in keep:
+        _read_modifiers(tokens, m, prev_end)
+        prev_end = m.end
+    return keep
+
+
+_STOP = {"of", "in", "on", "at", "to", "from", "is", "are", "sits", "stands"} | {
+    w for phrase, _ in REL_PHRASES for w in phrase.split() if w not in ("the", "a", "of")}
+
+
+def _read_modifiers(tokens: list[str], m: Mention, floor: int = 0) -> None:
+    j = m.start - 1
+    while j >= floor and m.start - j <= 6:
+        w = tokens[j]
+        if w in BREAKS or w in _STOP:
+            if w == "of" and j >= 1 and tokens[j - 1] in NUMBERS:  # "a pair of", "a couple of", "dozens of"
+                j -= 1
+                continue
+            break
+        if w in ("the", "this", "that", "these", "those", "its"):
+            m.definite = True
+            break
+        c, used = _color_at(tokens, j)
+        if c is None and j >= 1:
+            c2, used2 = _color_at(tokens, j - 1)
+            if c2 and used2 == 2:
+                c, used = c2, 2
+                j -= 1
+        if c and m.color is None:
+            m.color = c
+        elif w.isdigit():
+            m.count, m.explicit_count = max(1, min(int(w), 2000)), True
+        elif w in NUMBERS and not m.explicit_count:
+            m.count = NUMBERS[w]
+            m.explicit_count = w not in VAGUE and not (w in ("a", "an") and m.plural)
+            if w in ("a", "an") and j + 1 < len(tokens) and tokens[j + 1] in NUMBERS and tokens[j + 1] not in ("a", "an"):
+                pass
+        elif w in SIZES and m.size is None:
+            m.size = SIZES[w]
+        elif w in MATERIAL_WORDS and m.material is None:
+            m.material = MATERIAL_WORDS[w]
+        j -= 1
+    # "a dozen", "a pair of", "a couple of", "a few": the number word wins over the article
+    if m.plural and m.count == 1:
+        m.count = 3
+        m.explicit_count = False
+    if m.count > 1 and not m.plural and m.explicit_count and tokens[m.start - 1:m.start] in (["a"], ["an"]):
+        m.count = 1
+    # "a car that is red", "a house painted blue"
+    k = m.end
+    if k + 1 < len(tokens) and tokens[k] in ("painted", "colored", "coloured", "in") and m.color is None:
+        c, _ = _color_at(tokens, k + 1)
+        if c:
+            m.color = c
+    if k + 2 < len(tokens) and tokens[k] in ("that", "which") and tokens[k + 1] in ("is", "are") and m.color is None:
+        c, _ = _color_at(tokens, k + 2)
+        if c:
+            m.color = c
+
+
+def _relation_after(tokens: list[str], start: int, stop: int) -> tuple[str | None, int]:
+    """The first relation phrase in tokens[start:stop]: (relation, index after the phrase)."""
+    for i in range(start, stop):
+        for phrase, rel in REL_PHRASES:
+            words = phrase.split()
+            if tokens[i:i + len(words)] == words:
+                return rel, i + len(words)
+    return None, -1
+
+
+def analyze(prompt: str) -> Analysis:
+    tokens = tokenize(prompt)
+    a = Analysis(prompt)
+    a.time_of_day = _find_phrase(tokens, TIMES)
+    ground = _find_phrase(tokens, GROUND_WORDS)
+    mentions = _mentions(tokens)
+    # entities: a repeated kind with "the" (or no count and no colour) is the same entity
+    by_kind: dict[str, int] = {}
+    for m in mentions:
+        prev = by_kind.get(m.kind)
+        same = prev is not None and (m.definite or (not m.explicit_count and m.color is None and not m.plural))
+        if prev is not None and m.color and a.entities[prev].color not in (None, m.color):
+            same = False
+        if same:
+            m.entity = prev
+            d = a.entities[prev]
+            d.color = d.color or m.color
+            continue
+        n_same = sum(1 for d in a.entities if d.kind == m.kind)
+        eid = m.kind if n_same == 0 else f"{m.kind}_{n_same + 1}"
+        a.entities.append(Draft(eid, m.kind, m.count, m.explicit_count, m.color, m.size, m.material))
+        m.entity = len(a.entities) - 1
+        by_kind[m.kind] = m.entity
+    # arrangement words near a mention ("a row of trees", "trees in a circle")
+    for m in mentions:
+        d = a.entities[m.entity]
+        window = tokens[max(0, m.start - 4):m.end + 4]
+        for w in window:
+            if w in ARRANGEMENT_WORDS and d.count > 1 and d.arrangement is None:
+                d.arrangement = ARRANGEMENT_WORDS[w]
+    _relations(tokens, mentions, a)
+    for rel_phrase, rel in REL_PHRASES:
+        if f" {rel_phrase} " in " " + " ".join(tokens) + " ":
+            a.relation_words.add(rel)
+    if ground is None:
+        for d in a.entities:
+            if d.kind in IMPLIED_GROUND:
+                ground = IMPLIED_GROUND[d.kind]
+                break
+    a.ground = ground
+    return a
+
+
+def _relations(tokens: list[str], mentions: list[Mention], a: Analysis) -> None:
+    for k, m in enumerate(mentions):
+        subj = a.entities[m.entity]
+        nxt = mentions[k + 1] if k + 1 < len(mentions) else None
+        stop = nxt.start if nxt else len(tokens)
+        rel, after = _relation_after(tokens, m.end, stop)
+        if rel is None:
+            continue
+        between_tokens = tokens[m.end:after]
+        if any(t in (",", ".", ";") for t in between_tokens):
+            continue
+        target = None
+        if nxt is not None and after <= nxt.start:
+            target = a.entities[nxt.entity]
+        elif any(t in ("it", "them") for t in tokens[after:after + 2]) and k > 0:
+            target = a.entities[mentions[k - 1].entity]
+        if target is None or target is subj:
+            # "X with a Y in front" (no object): Y relates to X
+            continue
+        if rel == "between":
+            third = mentions[k + 2] if k + 2 < len(mentions) else None
+            if third is not None and a.entities[third.entity] is not subj:
+                subj.relations.append(("between", target.id, a.entities[third.entity].id))
+            continue
+        # "a house with a car in front of it" -> the car is in front of the house
+        subj.relations.append((rel, target.id, None))
+    # "with" clauses: "a cabin with three pine trees behind it"
+    for k, m in enumerate(mentions):
+        if k == 0:
+            continue
+        if "with" in tokens[mentions[k - 1].end:m.start]:
+            rel, after = _relation_after(tokens, m.end, mentions[k + 1].start if k + 1 < len(mentions) else len(tokens))
+            d = a.entities[m.entity]
+            if rel and rel != "between" and not d.relations and (
+                    after >= len(tokens) or tokens[after] in ("it", "them", ",", ".", "and")):
+                d.relations.append((rel, a.entities[mentions[k - 1].entity].id, None))
+    # drop self relations and keep at most one 'on'
+    for d in a.entities:
+        seen_on = False
+        rels = []
+        for r in d.relations:
+            if r[1] == d.id or r[2] == d.id:
+                continue
+            if r[0] == "on":
+                if seen_on:
+                    continue
+                seen_on = True
+            if r not in rels:
+                rels.append(r)
+        d.relations = rels[:8]
+
+
+def _would_cycle(ents: dict[str, Entity], sid: str, tid: str) -> bool:
+    node, seen = tid, set()
+    while node and node not in seen:
+        if node == sid:
+            return True
+        seen.add(node)
+        nxt = [r.target for r in ents[node].relations if r.type == "on"] if node in ents else []
+        node = nxt[0] if nxt else None
+    return False
+
+
+def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
+    """Reconcile a model's scene with what the prompt explicitly says."""
+    warnings: list[str] = []
+    if not analysis.entities:
+        return scene, warnings
+    model_ents = list(scene.entities)
+    used: set[int] = set()
+    out: list[Entity] = []
+    id_map: dict[str, str] = {}
+    for d in analysis.entities:
+        match = next((i for i, e in enumerate(model_ents) if i not in used and e.kind == d.kind), None)
+        if match is None:
+            warnings.append(f"the model left out {d.id!r} ({d.kind}); added from the prompt")
+            e = Entity(id=d.id, kind=d.kind)
+        else:
+            used.add(match)
+            e = model_ents[match]
+            id_map[e.id] = d.id
+        upd: dict = {"id": d.id}
+        if d.explicit_count and e.count != d.count:
+            if match is not None:
+                warnings.append(f"{d.id}: the prompt says {d.count}, the model wrote {e.count}; using {d.count}")
+            upd["count"] = d.count
+        elif not d.explicit_count:
+            upd["count"] = d.count if d.count > 1 and e.count == 1 else (e.count if d.count > 1 else 1)
+        if d.color:
+            if e.color and colors.to_hex(e.color) != colors.to_hex(d.color):
+                warnings.append(f"{d.id}: the prompt says {d.color}, the model wrote {e.color}; using {d.color}")
+            upd["color"] = d.color
+        else:
+            upd["color"] = None
+        upd["size"] = d.size
+        upd["material"] = d.material or e.material
+        upd["arrangement"] = d.arrangement or (e.arrangement if upd.get("count", e.count) > 1 else None)
+        upd["relations"] = []
+        out.append(e.model_copy(update=upd))
+    dropped = [e for i, e in enumerate(model_ents) if i not in used]
+    for e in dropped:
+        warnings.append(f"dropped {e.id!r} ({e.kind}): the prompt does not mention it")
+    by_id = {e.id: e for e in out}
+    # relations: the prompt's own, then the model's where the prompt uses that kind of relation
+    final: list[Entity] = []
+    for d, e in zip(analysis.entities, out):
+        rels = [Relation(type=t, target=x, target2=y) for t, x, y in d.relations]
+        if not rels:
+            src = next((m for m in model_ents if id_map.get(m.id) == d.id), None)
+            for r in (src.relations if src else []):
+                tgt, tgt2 = id_map.get(r.target), id_map.get(r.target2) if r.target2 else None
+                if tgt and tgt != d.id and r.type in analysis.relation_words and (r.type != "between" or tgt2):
+                    rels.append(Relation(type=r.type, target=tgt, target2=tgt2))
+        final.append(e.model_copy(update={"relations": rels}))
+        by_id[e.id] = final[-1]
+    # never introduce an 'on' cycle
+    ents = {e.id: e for e in final}
+    for i, e in enumerate(final):
+        keep = []
+        for r in e.relations:
+            if r.type == "on" and _would_cycle({**ents, e.id: e.model_copy(update={"relations": keep})}, e.id, r.target):
+                warnings.append(f"{e.id}: dropped 'on {r.target}', it would make a cycle")
+                continue
+            keep.append(r)
+        final[i] = e.model_copy(update={"relations": keep})
+        ents[e.id] = final[i]
+    upd = {"entities": final}
+    if analysis.time_of_day:
+        upd["time_of_day"] = analysis.time_of_day
+    elif scene.time_of_day != "noon":
+        warnings.append(f"the prompt names no time of day; using noon, not the model's {scene.time_of_day}")
+        upd["time_of_day"] = "noon"
+    if analysis.ground:
+        upd["ground"] = analysis.ground
+    elif scene.ground != "grass":
+        upd["ground"] = "grass"
+    return scene.model_copy(update=upd), warnings
+
+
+def ground_edit(old: Scene, new: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
+    """Check a model's edit of ``old`` against an instruction's explicit words."""
+    warnings: list[str] = []
+    words = set(tokenize(analysis.prompt))
+    ents = list(new.entities)
+    removing = bool(words & {"remove", "delete", "without", "get", "take", "drop"}) and not words & {"add"}
+    for d in analysis.entities:
+        idx = [i for i, e in enumerate(ents) if e.kind == d.kind]
+        if removing:
+            if idx:
+                ents = [e for e in ents if e.kind != d.kind]
+            continue
+        if not idx:
+            if words & {"add", "put", "place", "plus", "include", "insert"} or d.explicit_count:
+                nid = d.kind if all(e.id != d.kind for e in ents) else f"{d.kind}_{len(ents) + 1}"
+                ents.append(Entity(id=nid, kind=d.kind, count=d.count, color=d.color, size=d.size))
+                warnings.append(f"added {nid!r} ({d.kind}) from the instruction")
+            continue
+        for i in idx:
+            upd = {}
+            if d.color and (ents[i].color is None or colors.to_hex(ents[i].color) != colors.to_hex(d.color)):
+                upd["color"] = d.color
+            if d.size:
+                upd["size"] = d.size
+            if upd:
+                ents[i] = ents[i].model_copy(update=upd)
+    if not ents:
+        ents = list(old.entities)
+        warnings.append("the edit would leave the scene empty; kept the scene as it was")
+    ids = {e.id for e in ents}
+    ents = [e.model_copy(update={"relations": [r for r in e.relations if r.target in ids
+                                               and (r.target2 is None or r.target2 in ids)]}) for e in ents]
+    upd: dict = {"entities": ents}
+    if analysis.time_of_day:
+        upd["time_of_day"] = analysis.time_of_day
+    if analysis.ground:
+        upd["ground"] = analysis.ground
+    return new.model_copy(update=upd), warnings
