@@ -49,6 +49,8 @@ def test_asset_geometry(kind, variant):
     n_parts = len(spec.parts)
     assert m.face_slot.min() >= 0 and m.face_slot.max() < n_parts
     assert set(np.unique(m.face_slot)) == set(range(n_parts)), (sorted(set(m.face_slot)), list(spec.parts))
+    # low-poly look: flat shading, except the smooth hill
+    assert m.smooth == (kind == "hill")
 
 
 @pytest.mark.parametrize("kind,variant", CASES)

@@ -16,6 +16,11 @@ def _slots(spec) -> dict[str, int]:
     return {name: i for i, name in enumerate(spec.parts)}
 
 
+def _fit(m: MeshData, spec, smooth: bool = False) -> MeshData:
+    """Fit to the catalog size (base centre at the origin) and set flat/smooth shading."""
+    return mesh.with_smooth(mesh.fit_size(m, spec.size), smooth)
+
+
 def _rng(kind: str, variant: int) -> np.random.Generator:
     seed = sum(ord(c) * (i + 1) for i, c in enumerate(kind)) * 101 + variant
     return np.random.default_rng(seed)
@@ -84,7 +89,7 @@ def tree(spec, variant: int) -> MeshData:
         for c, r, sc in [((0, 0, 2.7), 1.55, (1.0, 1.0, 0.55)), ((0.15, 0.05, 3.5), 1.15, (1.0, 1.0, 0.6)),
                          ((0, 0, 4.2), 0.7, (1.0, 1.0, 0.7))]:
             parts.append(lumpy(rng, r, c, sc, amp=0.16, subdiv=2, slot=sl["canopy"]))
-    return mesh.fit_size(mesh.merge(parts), (W, spec.depth, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("pine_tree")
@@ -117,7 +122,7 @@ def pine_tree(spec, variant: int) -> MeshData:
         apex = np.array([[0.0, 0.0, z0 + h]])
         # underside ring goes inward: rings inner -> rim -> apex (outside on the right)
         parts.append(mesh.loft_rings([inner, rim, apex], cap_start=True, cap_end=False, slot=sl["canopy"]))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("palm_tree")
@@ -125,7 +130,7 @@ def palm_tree(spec, variant: int) -> MeshData:
     sl = _slots(spec)
     rng = _rng("palm_tree", variant)
     W, D, H = spec.size
-    bend = 0.45 if variant == 0 else -0.35
+    bend = 0.45 if variant == 0 else -1.1       # variant 1 leans well over
     trunk_h = H - 0.6
     n = 9
     t = np.linspace(0, 1, n)
@@ -144,13 +149,13 @@ def palm_tree(spec, variant: int) -> MeshData:
         a = 2 * np.pi * k / 3 + 0.4
         parts.append(mesh.icosphere(0, 0.13, crown + (0.18 * np.cos(a), 0.18 * np.sin(a), -0.12), sl["trunk"]))
     parts.append(lumpy(rng, 0.22, crown + (0, 0, 0.02), amp=0.1, subdiv=0, slot=sl["leaves"]))
-    fronds = 9 if variant == 0 else 7
+    fronds = 9 if variant == 0 else 6
     for k in range(fronds):
         a = 2 * np.pi * k / fronds + rng.uniform(-0.15, 0.15)
-        length = rng.uniform(1.9, 2.2)
-        lift = rng.uniform(0.35, 0.55)
+        length = rng.uniform(1.9, 2.2) if variant == 0 else rng.uniform(1.5, 1.8)
+        lift = rng.uniform(0.7, 0.95) if variant == 0 else rng.uniform(0.2, 0.4)
         parts.append(_frond(crown, a, length, lift, sl["leaves"]))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 def _frond(origin, angle: float, length: float, lift: float, slot: int, steps: int = 6) -> MeshData:
@@ -191,7 +196,7 @@ def bush(spec, variant: int) -> MeshData:
     parts = [lumpy(rng, r, c, (1.0, 1.0, 0.85), amp=0.16, subdiv=2 if i == 0 else 1, slot=sl["body"],
                    flat_bottom=-0.75)
              for i, (c, r) in enumerate(layouts)]
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("flower")
@@ -238,7 +243,7 @@ def flower(spec, variant: int) -> MeshData:
                                    scale=(0.028, 0.028, 0.016)))
     head = mesh.transformed(mesh.merge(head), rot_x=tilt, offset=(0, 0, stem_h))
     parts.append(head)
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("rock")
@@ -257,7 +262,7 @@ def rock(spec, variant: int) -> MeshData:
         cut = 0.35 + 0.25 * v[:, 0]
         v[:, 2] = np.minimum(v[:, 2], cut + 0.15 * (v[:, 2] - cut))
         parts[0] = MeshData(v.astype(np.float32), m.loop_verts, m.loop_start, m.loop_total, m.face_slot)
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("mushroom")
@@ -290,7 +295,7 @@ def mushroom(spec, variant: int) -> MeshData:
         parts.append(mesh.lathe(prof, 14, sl["cap"]))
         parts.append(mesh.lathe([(0.075, 0.14), (0.07, 0.15), (0.042, 0.15)], 10, sl["stem"], cap_start=False,
                                 cap_end=False))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 def _ribbed(points, radius: float, slot: int, ribs: int = 8, tip: bool = True) -> MeshData:
@@ -326,7 +331,7 @@ def cactus(spec, variant: int) -> MeshData:
         pts = [(0.0, 0.0, z0), (sgn * 0.5 * x_out, 0.5 * y, z0 - 0.02), (sgn * x_out * 0.92, y, z0 + 0.08),
                (sgn * x_out, y, z0 + 0.25), (sgn * x_out, y, z1 - 0.9 * ra)]
         parts.append(_ribbed(pts, ra, sl["body"], ribs=6))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("log")
@@ -335,12 +340,13 @@ def log(spec, variant: int) -> MeshData:
     rng = _rng("log", variant)
     L, D, H = spec.size
     r = 0.5 * D
-    seg = 12
+    seg = 16
     a = np.linspace(0, 2 * np.pi, seg, endpoint=False)
     rings = []
     xs = np.linspace(-L / 2, L / 2, 5)
+    groove = np.where(np.arange(seg) % 2 == 0, 1.0, 0.9)     # bark ridges along the log
     for x in xs:
-        rr = r * rng.uniform(0.93, 1.03, seg)
+        rr = r * groove * rng.uniform(0.96, 1.03, seg)
         rings.append(np.stack([np.full(seg, x), rr * np.cos(a), rr * np.sin(a)], axis=1))
     # rings are CCW around +X: (y, z) = (cos, sin) is counter-clockwise seen from +X
     bark = mesh.loft_rings(rings, cap_start=False, cap_end=False, slot=sl["bark"])
@@ -362,7 +368,7 @@ def log(spec, variant: int) -> MeshData:
                       mesh.loft_rings([inner, core], False, True, sl["cut"])]
     m = mesh.merge(parts)
     m = mesh.transformed(m, offset=(0, 0, r))
-    return mesh.fit_size(m, (L, D, H))
+    return _fit(m, spec)
 
 
 @asset("hill")
@@ -391,4 +397,4 @@ def hill(spec, variant: int) -> MeshData:
         v = m.verts.astype(np.float64)
         v[:, 2] *= 1 + 0.25 * np.exp(-((v[:, 0] - 0.45) ** 2 + (v[:, 1] + 0.1) ** 2) / 0.08) - 0.1 * v[:, 0]
         m = MeshData(v.astype(np.float32), m.loop_verts, m.loop_start, m.loop_total, m.face_slot, True)
-    return mesh.fit_size(m, (W, D, H))
+    return _fit(m, spec, smooth=True)

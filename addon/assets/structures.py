@@ -16,6 +16,11 @@ def _slots(spec) -> dict[str, int]:
     return {name: i for i, name in enumerate(spec.parts)}
 
 
+def _fit(m: MeshData, spec, smooth: bool = False) -> MeshData:
+    """Fit to the catalog size (base centre at the origin) and set flat/smooth shading."""
+    return mesh.with_smooth(mesh.fit_size(m, spec.size), smooth)
+
+
 def _box(x0, y0, z0, x1, y1, z1, slot: int) -> MeshData:
     """Axis-aligned box between two corners."""
     return mesh.box((abs(x1 - x0), abs(y1 - y0), abs(z1 - z0)),
@@ -154,7 +159,7 @@ def house(spec, variant: int) -> MeshData:
         parts.append(_box(-w / 2, yf - 0.06, 2.55, w / 2, yf, 2.7, sl["trim"]))
         parts.append(_box(-2.4, 0.6, 4.5, -1.75, 1.25, 6.5, sl["walls"]))
         parts.append(_box(-2.5, 0.5, 6.35, -1.65, 1.35, 6.5, sl["trim"]))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("barn")
@@ -196,7 +201,7 @@ def barn(spec, variant: int) -> MeshData:
         for y in (-1.6, 1.6):
             parts.append(_box(sx * w / 2, y - 0.6, 1.8, sx * (w / 2 + 0.08), y + 0.6, 2.8, sl["trim"]))
             parts.append(_box(sx * w / 2, y - 0.45, 1.95, sx * (w / 2 + 0.1), y + 0.45, 2.65, sl["door"]))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 def _ring_of_boxes(n, radius, size, z0, slot, phase=0.0) -> list[MeshData]:
@@ -244,7 +249,7 @@ def tower(spec, variant: int) -> MeshData:
         for a in (0.0, np.pi):
             parts.append(mesh.transformed(_front_slit(7.7, 0.4, 0.7, r, sl["window"]), rot_z=a + np.pi / 2))
         parts.append(_box(-0.55, -r - 0.12, 0.0, 0.55, -r + 0.4, 2.1, sl["roof"]))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("lighthouse")
@@ -284,7 +289,7 @@ def lighthouse(spec, variant: int) -> MeshData:
     for z in (5.0, 8.3):
         parts.append(_panel((0, y_at(z - 0.4), z - 0.4), (0, y_at(z + 0.4), z + 0.4), 0.5, 0.12, sl["roof"],
                             (0, -1, 0)))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("windmill")
@@ -329,7 +334,7 @@ def windmill(spec, variant: int) -> MeshData:
         return -(r0 * c8 + slope * (z - 0.5)) - 0.03
     parts.append(_panel((0, y_at(0.5), 0.5), (0, y_at(2.7), 2.7), 1.1, 0.12, sl["door"], (0, -1, 0)))
     parts.append(_panel((0, y_at(4.2), 4.2), (0, y_at(5.0), 5.0), 0.6, 0.12, sl["door"], (0, -1, 0)))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("tent")
@@ -377,7 +382,7 @@ def tent(spec, variant: int) -> MeshData:
             b = base[i] * 0.98
             tip = b + (top - b) * (H / apex)
             parts.append(mesh.beam(b, tip, 0.06, 0.06, sl["pole"], up=(0, 0, 1)))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("well")
@@ -402,7 +407,7 @@ def well(spec, variant: int) -> MeshData:
     # little gable roof facing the front, resting on the posts
     parts += _roof([(-0.8, 1.9), (0.0, H - 0.12), (0.8, 1.9)], 0.08, 0.18, -0.62, 0.62, "y", sl["roof"])
     parts.append(_box(-0.95, -0.1, 1.88, 0.95, 0.1, 1.98, sl["roof"]))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("fence")
@@ -421,7 +426,7 @@ def fence(spec, variant: int) -> MeshData:
         parts.append(mesh.prism(prof, -D / 2, D / 2 - 0.04, "y", sl["body"]))
     for z in (0.28, 0.72):
         parts.append(_box(-W / 2 + 0.02, D / 2 - 0.04, z, W / 2 - 0.02, D / 2, z + 0.09, sl["body"]))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("wall")
@@ -450,7 +455,7 @@ def wall(spec, variant: int) -> MeshData:
                     parts.append(_box(x, ya - sy * 0.01, z0 + r * rh + 0.025, xe, ya + sy * 0.025,
                                       z0 + (r + 1) * rh - 0.025, sl["body"]))
                 x = xe + 0.05
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
 
 
 @asset("bridge")
@@ -490,4 +495,4 @@ def bridge(spec, variant: int) -> MeshData:
         for (xa, _, za), (xb, _, zb) in zip(tops[:-1], tops[1:]):
             for hgt, th in ((rail_h - 0.08, 0.1), (rail_h * 0.5, 0.08)):
                 parts.append(mesh.beam((xa, y, za + hgt), (xb, y, zb + hgt), 0.1, th, sl["rail"]))
-    return mesh.fit_size(mesh.merge(parts), (W, D, H))
+    return _fit(mesh.merge(parts), spec)
