@@ -230,8 +230,8 @@ def bird(spec, variant):
         parts.append(ball((sx * 0.031, head[1] - 0.022, head[2] + 0.01), 0.006, beak, 6, 4))
         # wings folded along the body, tips out a little
         wing = ball((0, 0, 0), (0.014, 0.075, 0.04), body, 8, 6)
-        parts.append(mesh.transformed(wing, rot_x=-0.3, rot_y=sx * 0.35, rot_z=sx * 0.15,
-                                      offset=(sx * 0.07, 0.03, bz + 0.02)))
+        parts.append(mesh.transformed(wing, rot_x=-0.3, rot_y=sx * 0.2, rot_z=sx * 0.12,
+                                      offset=(sx * 0.064, 0.03, bz + 0.018)))
     # tail fan
     tp = mesh.from_polys([(0, -0.03, 0), (0.035, 0.06, 0), (-0.035, 0.06, 0),
                           (0, -0.03, 0.008), (0.035, 0.06, 0.008), (-0.035, 0.06, 0.008)],
