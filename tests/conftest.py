@@ -1,0 +1,41 @@
+"""Shared fixtures: one real embedded model per test session, fresh bpy files."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def backend():
+    """The real embedded Gemma 3 270M, loaded once for the whole session."""
+    from worldsmith.addon.backends.local import LocalBackend
+    b = LocalBackend(None, n_threads=os.cpu_count() or 2)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def bl_scene():
+    """An empty Blender file's scene."""
+    import bpy
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    return bpy.context.scene
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    """Environment for running ``python -m worldsmith`` as a subprocess."""
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run_cli(args, env=None, timeout=600):
+    import subprocess
+    return subprocess.run([sys.executable, "-m", "worldsmith", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout, cwd=str(ROOT.parent))
