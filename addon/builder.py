@@ -189,11 +189,11 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
         coll.objects.link(obj)
     world_center = _center(lay)
     ground = world.add_ground(coll, scene.ground, world_center)
-    created.add(ground)
-    created.add(ground.data)
     sun = world.add_sun(coll, scene.time_of_day)
-    created.add(sun)
-    created.add(sun.data)
+    for obj in (ground, sun):
+        created.add(obj)
+        created.add(obj.data)
+        obj.data["worldsmith"] = True
     cam = _add_camera(coll, scene, lay, bl_scene, created, resolution)
     return BuildResult(coll, roots, cam, lay, list(lay.warnings))
 
@@ -209,7 +209,7 @@ def _center(lay) -> tuple[float, float]:
 def _add_light(coll, root, spec: catalog.KindSpec, created: _Created) -> None:
     is_fire = spec.name == "campfire"
     data = created.add(bpy.data.lights.new(f"WS {spec.name} light", "POINT"))
-    data.energy = {"campfire": 300.0, "street_lamp": 600.0, "lighthouse": 2000.0}.get(spec.name, 60.0)
+    data.energy = {"campfire": 150.0, "street_lamp": 300.0, "lighthouse": 1500.0}.get(spec.name, 40.0)
     data.color = (1.0, 0.55, 0.2) if is_fire else (1.0, 0.82, 0.55)
     data.shadow_soft_size = 0.2
     data["worldsmith"] = True

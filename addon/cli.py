@@ -45,6 +45,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, default=0, help="sampling, layout and variant seed")
     g.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     g.add_argument("--repair-rounds", type=int, default=2, help="extra attempts when a reply is invalid")
+    g.add_argument("--max-tokens", type=int, default=768, help="longest reply the model may write")
     g.add_argument("--no-grounding", action="store_true",
                    help="keep the model's reply as it is instead of reconciling it with the prompt's explicit words")
 
@@ -127,8 +128,8 @@ def open_backend(args):
 
 def pipeline_options(args):
     from .pipeline import Options
-    return Options(seed=args.seed, temperature=args.temperature, repair_rounds=max(0, args.repair_rounds),
-                   grounding=not args.no_grounding)
+    return Options(seed=args.seed, temperature=args.temperature, max_tokens=max(1, args.max_tokens),
+                   repair_rounds=max(0, args.repair_rounds), grounding=not args.no_grounding)
 
 
 def cmd_generate(args) -> int:

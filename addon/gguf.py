@@ -21,12 +21,12 @@ class GGUFError(ValueError):
 
 
 class _Reader:
-    def __init__(self, f, size: int):
-        self.f, self.size = f, size
+    def __init__(self, f, size: int, path: str = "the model file"):
+        self.f, self.size, self.path = f, size, path
 
     def read(self, n: int) -> bytes:
         if n < 0 or self.f.tell() + n > self.size:
-            raise GGUFError("the file ends in the middle of its header (truncated or not a GGUF model)")
+            raise GGUFError(f"{self.path} is truncated: it ends in the middle of its GGUF header")
         return self.f.read(n)
 
     def unpack(self, fmt: str):
@@ -63,7 +63,7 @@ def inspect(path: str) -> dict:
         raise GGUFError(f"model file not found: {path}")
     size = os.path.getsize(path)
     with open(path, "rb") as f:
-        r = _Reader(f, size)
+        r = _Reader(f, size, path)
         if size < 24 or r.read(4) != b"GGUF":
             raise GGUFError(f"{path} is not a GGUF model file (wrong magic bytes)")
         version = r.unpack("<I")

@@ -90,6 +90,13 @@ def tidy(text: str) -> str:
     return json.dumps(doc)
 
 
+def _backend_hint(backend) -> str:
+    """A backend's own explanation for repeated failures (e.g. a server ignoring the schema)."""
+    hint = getattr(backend, "failure_hint", None)
+    text = hint() if callable(hint) else ""
+    return f". {text}" if text else ""
+
+
 def _problems(err: SceneError | ValueError) -> list[str]:
     if isinstance(err, SceneError):
         return [str(i) for i in err.issues]
@@ -133,7 +140,7 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
         return Result(scene, gen.text, attempt + 1, warnings, time.perf_counter() - t0, tokens, analysis)
     raise GenerationFailed(
         f"the model did not produce a valid scene after {opts.repair_rounds + 1} attempts; "
-        f"last problems: {'; '.join(problems[:5])}", replies)
+        f"last problems: {'; '.join(problems[:5])}{_backend_hint(backend)}", replies)
 
 
 def refine(scene: Scene, instruction: str, backend: Backend, options: Options | None = None,
@@ -144,11 +151,16 @@ def refine(scene: Scene, instruction: str, backend: Backend, options: Options | 
     if not instruction:
         raise ValueError("the instruction is empty: say what to change, e.g. 'make the house blue'")
     t0 = time.perf_counter()
+    analysis = lexicon.analyze(instruction)
+    if opts.grounding:
+        # instructions the prompt reading understands are applied directly, in milliseconds
+        edited, notes, understood = lexicon.apply_edit(scene, analysis)
+        if understood:
+            return Result(edited, "", 0, notes, time.perf_counter() - t0, 0, analysis)
     current = scene.model_dump(exclude_none=True, exclude={"seed", "camera"})
     for e in current["entities"]:
         for key in ("material", "scale", "position", "rotation"):
             e.pop(key, None)
-    analysis = lexicon.analyze(instruction)
     kinds = sorted(set(analysis.kinds()) | {e.kind for e in scene.entities})
     colors = analysis.colors() + [e.color for e in scene.entities if e.color]
     schema = schema_mod.generation_schema(kinds=kinds if opts.narrow else None,
@@ -171,4 +183,4 @@ def refine(scene: Scene, instruction: str, backend: Backend, options: Options | 
         return Result(new, gen.text, attempt + 1, warnings, time.perf_counter() - t0, tokens, analysis)
     raise GenerationFailed(
         f"the model did not produce a valid edit after {opts.repair_rounds + 1} attempts; "
-        f"last problems: {'; '.join(problems[:5])}", replies)
+        f"last problems: {'; '.join(problems[:5])}{_backend_hint(backend)}", replies)

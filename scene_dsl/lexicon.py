@@ -27,7 +27,8 @@ NUMBERS = {
 VAGUE = {"few", "several", "many", "lots", "some", "multiple", "numerous", "dozens"}
 SIZES = {"tiny": "tiny", "miniature": "tiny", "small": "small", "little": "small", "short": "small",
          "big": "large", "large": "large", "tall": "large", "huge": "huge", "giant": "huge", "enormous": "huge",
-         "massive": "huge", "gigantic": "huge", "medium": "medium"}
+         "massive": "huge", "gigantic": "huge", "medium": "medium", "bigger": "large", "larger": "large",
+         "taller": "large", "smaller": "small", "shorter": "small", "tinier": "tiny"}
 MATERIAL_WORDS = {"wooden": "wood", "wood": "wood", "metal": "metal", "metallic": "metal", "steel": "metal",
                   "iron": "metal", "glass": "glass", "plastic": "plastic", "stone": "stone", "brick": "brick",
                   "fabric": "fabric", "glowing": "emissive", "neon": "emissive", "marble": "stone"}
@@ -38,7 +39,7 @@ EXTRA_COLORS = {"golden": "gold", "silvery": "silver", "scarlet": "crimson", "ru
                 "bronze": "peru", "copper": "chocolate", "ginger": "chocolate", "blond": "khaki",
                 "pale": None, "dark": None, "light": None, "bright": None, "deep": None}
 TIMES = [
-    ("night", ("night", "midnight", "nighttime", "moonlight", "moonlit", "starry", "stars", "moon", "dark")),
+    ("night", ("night", "midnight", "nighttime", "moonlight", "moonlit", "starry", "stars", "moon")),
     ("dusk", ("dusk", "twilight", "evening", "nightfall", "blue hour")),
     ("sunset", ("sunset", "sundown", "golden hour", "setting sun")),
     ("dawn", ("dawn", "sunrise", "daybreak", "first light", "early morning")),
@@ -290,8 +291,14 @@ def _read_modifiers(tokens: list[str], m: Mention, floor: int = 0) -> None:
         m.explicit_count = False
     if m.count > 1 and not m.plural and m.explicit_count and tokens[m.start - 1:m.start] in (["a"], ["an"]):
         m.count = 1
-    # "a car that is red", "a house painted blue"
+    # "a car that is red", "a house painted blue", "make the house blue"
     k = m.end
+    c, used = _color_at(tokens, k)
+    if c and m.color is None and (k + used == len(tokens) or tokens[k + used] in BREAKS):
+        m.color = c
+    elif k < len(tokens) and tokens[k] in SIZES and m.size is None and (
+            k + 1 == len(tokens) or tokens[k + 1] in BREAKS):
+        m.size = SIZES[tokens[k]]
     if k + 1 < len(tokens) and tokens[k] in ("painted", "colored", "coloured", "in") and m.color is None:
         c, _ = _color_at(tokens, k + 1)
         if c:
@@ -494,41 +501,101 @@ def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
     return scene.model_copy(update=upd), warnings
 
 
-def ground_edit(old: Scene, new: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
-    """Check a model's edit of ``old`` against an instruction's explicit words."""
-    warnings: list[str] = []
+REMOVE_WORDS = {"remove", "delete", "without", "erase", "drop", "lose", "eliminate"}
+ADD_WORDS = {"add", "put", "place", "plus", "include", "insert", "another", "more", "also", "create"}
+MOVE_WORDS = {"move", "put", "place", "shift", "set", "position", "relocate"}
+
+
+def apply_edit(old: Scene, analysis: Analysis) -> tuple[Scene, list[str], bool]:
+    """Apply an instruction's explicit words to ``old``.
+
+    Returns (scene, notes, understood): ``understood`` is False when the
+    instruction names nothing this reading can act on.
+    """
     words = set(tokenize(analysis.prompt))
-    ents = list(new.entities)
-    removing = bool(words & {"remove", "delete", "without", "get", "take", "drop"}) and not words & {"add"}
+    ents = list(old.entities)
+    notes: list[str] = []
+    changed = False
+    removing = bool(words & REMOVE_WORDS)
+    adding = bool(words & ADD_WORDS) and not removing
+    by_kind = lambda kind: [i for i, e in enumerate(ents) if e.kind == kind]  # noqa: E731
+    id_of: dict[str, str] = {}
     for d in analysis.entities:
-        idx = [i for i, e in enumerate(ents) if e.kind == d.kind]
+        idx = by_kind(d.kind)
         if removing:
             if idx:
-                ents = [e for e in ents if e.kind != d.kind]
+                gone = {ents[i].id for i in idx}
+                ents = [e for e in ents if e.id not in gone]
+                notes.append(f"removed {', '.join(sorted(gone))}")
+                changed = True
+            continue
+        if adding and (not idx or "another" in words or "more" in words or d.explicit_count and not d.definite):
+            taken = {e.id for e in ents}
+            nid, n = d.kind, 2
+            while nid in taken:
+                nid, n = f"{d.kind}_{n}", n + 1
+            ents.append(Entity(id=nid, kind=d.kind, count=d.count, color=d.color, size=d.size, material=d.material))
+            id_of[d.id] = nid
+            notes.append(f"added {nid}")
+            changed = True
             continue
         if not idx:
-            if words & {"add", "put", "place", "plus", "include", "insert"} or d.explicit_count:
-                nid = d.kind if all(e.id != d.kind for e in ents) else f"{d.kind}_{len(ents) + 1}"
-                ents.append(Entity(id=nid, kind=d.kind, count=d.count, color=d.color, size=d.size))
-                warnings.append(f"added {nid!r} ({d.kind}) from the instruction")
             continue
+        id_of[d.id] = ents[idx[0]].id
         for i in idx:
             upd = {}
             if d.color and (ents[i].color is None or colors.to_hex(ents[i].color) != colors.to_hex(d.color)):
                 upd["color"] = d.color
-            if d.size:
+            if d.size and d.size != ents[i].size:
                 upd["size"] = d.size
+            if d.material and d.material != ents[i].material:
+                upd["material"] = d.material
+            if d.explicit_count and d.count != ents[i].count and not d.definite:
+                upd["count"] = d.count
             if upd:
                 ents[i] = ents[i].model_copy(update=upd)
+                notes.append(f"changed {ents[i].id}: {', '.join(f'{k}={v}' for k, v in upd.items())}")
+                changed = True
+    # relations the instruction states replace that entity's placement relations
+    if not removing:
+        for d in analysis.entities:
+            if not d.relations or d.id not in id_of:
+                continue
+            rels = []
+            for t, a, b in d.relations:
+                ta, tb = id_of.get(a), id_of.get(b) if b else None
+                if ta and (b is None or tb):
+                    rels.append(Relation(type=t, target=ta, target2=tb))
+            if rels:
+                sid = id_of[d.id]
+                ents = [e.model_copy(update={"relations": rels}) if e.id == sid else e for e in ents]
+                notes.append(f"moved {sid}: {', '.join(r.type + ' ' + r.target for r in rels)}")
+                changed = True
+    upd: dict = {}
+    if analysis.time_of_day and analysis.time_of_day != old.time_of_day:
+        upd["time_of_day"] = analysis.time_of_day
+        changed = True
+    if analysis.ground and analysis.ground != old.ground:
+        upd["ground"] = analysis.ground
+        changed = True
     if not ents:
-        ents = list(old.entities)
-        warnings.append("the edit would leave the scene empty; kept the scene as it was")
+        notes.append("the edit would leave the scene empty; kept the scene as it was")
+        return old, notes, False
     ids = {e.id for e in ents}
     ents = [e.model_copy(update={"relations": [r for r in e.relations if r.target in ids
                                                and (r.target2 is None or r.target2 in ids)]}) for e in ents]
-    upd: dict = {"entities": ents}
-    if analysis.time_of_day:
-        upd["time_of_day"] = analysis.time_of_day
-    if analysis.ground:
-        upd["ground"] = analysis.ground
-    return new.model_copy(update=upd), warnings
+    upd["entities"] = ents
+    return old.model_copy(update=upd), notes, changed
+
+
+def ground_edit(old: Scene, new: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
+    """Check a model's edit of ``old`` against the instruction's explicit words.
+
+    When the instruction says something this reading understands, the edit is
+    applied to ``old`` directly (a small model's rewrite of the whole scene
+    drops and invents things); otherwise the model's edit stands.
+    """
+    edited, notes, understood = apply_edit(old, analysis)
+    if understood:
+        return edited, notes
+    return new, []

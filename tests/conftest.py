@@ -35,7 +35,13 @@ def cli_env(tmp_path):
     return env
 
 
-def run_cli(args, env=None, timeout=600):
+def _run_cli(args, env=None, timeout=600):
     import subprocess
     return subprocess.run([sys.executable, "-m", "worldsmith", *args], capture_output=True, text=True,
                           env=env, timeout=timeout, cwd=str(ROOT.parent))
+
+
+@pytest.fixture
+def run_cli():
+    """Run ``python -m worldsmith ARGS`` as a real subprocess; returns the CompletedProcess."""
+    return _run_cli
