@@ -36,12 +36,17 @@ def apply(bl_scene: bpy.types.Scene, s: RenderSettings) -> None:
     r.resolution_percentage = 100
     r.image_settings.file_format = "PNG"
     bl_scene.view_settings.view_transform = "AgX"
+    # world.py balances its light for AgX with a punchier look (AgX alone reads washed out);
+    # the exposure stays whatever world.setup_world chose for the time of day
+    bl_scene.view_settings.look = "AgX - Punchy"
     if s.engine == "cycles":
         c = bl_scene.cycles
         c.samples = s.samples
         c.use_adaptive_sampling = True
         c.use_denoising = s.denoise
         c.max_bounces = 6
+        c.sample_clamp_indirect = 10.0   # no fireflies from lamps and glossy bounces at low samples
+        c.blur_glossy = 1.0
         c.device = "GPU" if s.device == "gpu" and _enable_gpu() else "CPU"
     elif s.engine == "eevee":
         bl_scene.eevee.taa_render_samples = s.samples
