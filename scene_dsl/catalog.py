@@ -78,7 +78,7 @@ _ENTRIES = [
        synonyms=("shrub", "hedge", "shrubs", "bushes")),
     _k("flower", "nature", (0.25, 0.25, 0.45), "#e0245e", {"stem": "leaf", "petals": MAIN}, "petals",
        variants=3, synonyms=("rose", "tulip", "daisy", "blossom", "flowers", "sunflower")),
-    _k("rock", "nature", (1.0, 0.8, 0.6), "#7d7d78", {"body": MAIN}, variants=3,
+    _k("rock", "nature", (1.0, 0.8, 0.6), "#7d7d78", {"body": MAIN}, top=0.95, variants=3,
        synonyms=("stone", "boulder", "rocks", "pebble", "boulders")),
     _k("mushroom", "nature", (0.3, 0.3, 0.35), "#d23b2a", {"stem": "cream", "cap": MAIN}, "cap",
        variants=2, synonyms=("toadstool", "fungus", "mushrooms")),
@@ -86,7 +86,7 @@ _ENTRIES = [
        synonyms=("cacti", "saguaro", "cactuses")),
     _k("log", "nature", (2.0, 0.45, 0.45), "#7a5230", {"bark": MAIN, "cut": "wood"}, "bark", top=1.0,
        synonyms=("tree trunk", "timber", "logs", "fallen tree")),
-    _k("hill", "nature", (14, 14, 3.5), "#5a9a3c", {"body": MAIN}, variants=2,
+    _k("hill", "nature", (14, 14, 3.5), "#5a9a3c", {"body": MAIN}, top=1.0, variants=2,
        synonyms=("mound", "knoll", "hills", "hillock")),
     # structures
     _k("house", "structure", (8, 7, 6.5), "#e8dcc8",

@@ -72,10 +72,11 @@ REL_PHRASES = [
     ("on top of", "on"), ("sitting on", "on"), ("standing on", "on"), ("resting on", "on"), ("atop", "on"),
     ("upon", "on"), ("lying on", "on"), ("perched on", "on"), ("on", "on"),
     ("underneath", "under"), ("beneath", "under"), ("under", "under"), ("below", "under"),
-    ("next to", "next_to"), ("beside", "next_to"), ("besides", "next_to"), ("alongside", "next_to"),
+    ("leaning against", "next_to"), ("against", "next_to"), ("next to", "next_to"), ("beside", "next_to"), ("besides", "next_to"), ("alongside", "next_to"),
     ("by", "near"), ("near", "near"), ("nearby", "near"), ("close to", "near"), ("close by", "near"),
     ("around", "around"), ("surrounding", "around"), ("circling", "around"), ("encircling", "around"),
-    ("in a circle around", "around"), ("in a ring around", "around"),
+    ("in a circle around", "around"), ("in a ring around", "around"), ("surrounded by", "around_by"),
+    ("encircled by", "around_by"), ("circled by", "around_by"), ("ringed by", "around_by"),
     ("between", "between"), ("facing", "facing"), ("looking at", "facing"), ("opposite", "facing"),
 ]
 ARRANGEMENT_WORDS = {"row": "row", "line": "row", "lined": "row", "grid": "grid", "circle": "ring",
@@ -227,12 +228,14 @@ def _mentions(tokens: list[str]) -> list[Mention]:
         if kind is None:
             i += 1
             continue
-        # plural synonyms spelled as their own lexicon entries ("trees", "people")
-        word = " ".join(tokens[i:i + n])
-        if not plural and word.endswith("s") and _singular(tokens[i + n - 1])[1] and word not in ("bus", "cactus", "glass"):
-            plural = word not in {s for s in catalog.get(kind).synonyms if not s.endswith("s")} or word in ("people",)
-        if word in ("people", "men", "women", "children", "kids", "cattle", "persons", "cacti", "trees", "pines"):
-            plural = True
+        # plural words that are their own lexicon entries ("trees", "people")
+        last = tokens[i + n - 1]
+        if not plural:
+            single, changed = _singular(last)
+            if changed and LEXICON.get(tuple(tokens[i:i + n - 1]) + (single,)) == kind:
+                plural = True
+            elif last in _IRREGULAR or last in ("cattle", "kids", "persons"):
+                plural = True
         found.append(Mention(kind, i, i + n, plural=plural))
         i += n
     # a kind word right before another is a modifier ("stone wall", "wooden crate"), not a thing
@@ -352,7 +355,7 @@ def analyze(prompt: str) -> Analysis:
     _relations(tokens, mentions, a)
     for rel_phrase, rel in REL_PHRASES:
         if f" {rel_phrase} " in " " + " ".join(tokens) + " ":
-            a.relation_words.add(rel)
+            a.relation_words.add("around" if rel == "around_by" else rel)
     if ground is None:
         for d in a.entities:
             if d.kind in IMPLIED_GROUND:
@@ -383,8 +386,16 @@ def _relations(tokens: list[str], mentions: list[Mention], a: Analysis) -> None:
             continue
         if rel == "between":
             third = mentions[k + 2] if k + 2 < len(mentions) else None
-            if third is not None and a.entities[third.entity] is not subj:
+            joined = third is not None and "and" in tokens[nxt.end:third.start] and a.entities[third.entity] is not subj
+            if joined:
                 subj.relations.append(("between", target.id, a.entities[third.entity].id))
+            elif target.count >= 2:
+                # "between two trees": between the members of one group
+                subj.relations.append(("between", target.id, target.id))
+            continue
+        if rel == "around_by":
+            # "a campfire surrounded by logs": the logs are around the campfire
+            target.relations.append(("around", subj.id, None))
             continue
         # "a house with a car in front of it" -> the car is in front of the house
         subj.relations.append((rel, target.id, None))

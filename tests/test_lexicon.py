@@ -92,3 +92,15 @@ def test_an_edit_cannot_empty_the_scene():
     base = parse_scene({"version": 1, "entities": [{"id": "car", "kind": "car"}]})
     scene, notes, understood = lexicon.apply_edit(base, lexicon.analyze("remove the car"))
     assert scene == base and not understood
+
+
+def test_between_the_members_of_a_group_and_passive_surround():
+    _, d = read("a small tent between two pine trees")
+    assert d["tent"].relations == [("between", "pine_tree", "pine_tree")]
+    _, d = read("a campfire surrounded by logs")
+    assert d["log"].relations == [("around", "campfire", None)]
+
+
+def test_a_multiword_singular_is_not_plural():
+    _, d = read("a yellow school bus")
+    assert d["bus"].count == 1 and d["bus"].color == "yellow"
