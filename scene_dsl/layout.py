@@ -73,10 +73,19 @@ Placement rules
   on the segment / around the target. Entities with no relation fill rows
   left to right from the origin (wrapping behind), so scenes stay compact.
 * Only ``on`` lifts things off the ground; all other relations rest on z = 0.
+* Compact groups (everything but scatter) are solid for later entities (nothing
+  is slipped between their members); a ring's inside is kept free. A target of
+  ``around`` reserves room for the ring; targets of one ``between`` are kept
+  far enough apart for the in-between entity.
 * Rotation: ``facing`` wins, then the entity's ``rotation``, then the
   arrangement default (ring/around members face the centre, scatter and
   cluster members of nature/creature kinds get a random yaw), else 0.
   Entities with ``facing`` reserve a square footprint (any yaw fits).
+
+Limits (best effort, always reported as warnings): a ``near``/``next_to`` next to
+something with ``facing`` is placed with a square footprint, so it can end up a
+little further than the limit; crowded targets (many near/next_to/around
+dependants, things hemmed in by a scatter) may leave no room within the limits.
 
 Group arrangements (count > 1) and defaults
 -------------------------------------------
