@@ -5,14 +5,33 @@ registers and unregisters the UI modules, importing them lazily so that the
 pure packages (``scene_dsl``, ``addon``) can be used without Blender's UI.
 """
 
+_cli_handle = None
+
+
+def cli_command(argv):
+    """``blender -b -c worldsmith ...``: the same parser as the ``worldsmith`` console script."""
+    from .addon import cli
+    return cli.run(list(argv))
+
 
 def register():
-    from . import operators, panels
+    global _cli_handle
+    import bpy
+    from . import operators, panels, preferences
+    preferences.register()
     operators.register()
     panels.register()
+    if hasattr(bpy.utils, "register_cli_command"):   # Blender 4.2+
+        _cli_handle = bpy.utils.register_cli_command("worldsmith", cli_command)
 
 
 def unregister():
-    from . import operators, panels
+    global _cli_handle
+    import bpy
+    from . import operators, panels, preferences
+    if _cli_handle is not None:
+        bpy.utils.unregister_cli_command(_cli_handle)
+        _cli_handle = None
     panels.unregister()
     operators.unregister()
+    preferences.unregister()

@@ -1,15 +1,15 @@
-"""Thin Blender UI classes that call the engine (filled in by the extension work)."""
-
-classes = ()
+"""Thin Blender UI: the 3D Viewport sidebar tab "Worldsmith"."""
 
 
 def register():
     import bpy
-    for cls in classes:
+    from . import sidebar
+    for cls in sidebar.classes:
         bpy.utils.register_class(cls)
 
 
 def unregister():
     import bpy
-    for cls in reversed(classes):
+    from . import sidebar
+    for cls in reversed(sidebar.classes):
         bpy.utils.unregister_class(cls)

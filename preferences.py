@@ -1,0 +1,130 @@
+"""Add-on preferences: which model, where it runs, and render defaults.
+
+``settings(context)`` turns them into the engine's plain ``BackendSettings``;
+when the add-on is not enabled through Blender's preferences (classes
+registered directly, as in tests) the defaults below are used.
+"""
+
+import os
+
+import bpy
+from bpy.props import EnumProperty, IntProperty, StringProperty
+
+from .addon.backends import BackendSettings
+
+ADDON_ID = __package__          # "worldsmith", or "bl_ext.<repo>.worldsmith" when installed as an extension
+
+ENGINE_ITEMS = (
+    ("cycles", "Cycles", "Path tracing; CPU or GPU"),
+    ("eevee", "Eevee", "Fast rasteriser (needs a GPU-capable display)"),
+    ("workbench", "Workbench", "Solid preview colours, instant"),
+)
+
+
+class WorldsmithPreferences(bpy.types.AddonPreferences):
+    bl_idname = ADDON_ID
+
+    backend: EnumProperty(
+        name="Backend",
+        items=(("local", "Local model", "Run a GGUF model inside Blender with llama.cpp"),
+               ("http", "Remote server", "Ask an OpenAI-compatible server (llama.cpp server, Ollama, vLLM)")),
+        default="local")
+    model_path: StringProperty(
+        name="Model", subtype="FILE_PATH", default="",
+        description="A .gguf model file; leave empty for the embedded Gemma 3 270M")
+    gpu_layers: IntProperty(
+        name="GPU Layers", default=0, min=-1, max=1000,
+        description="Layers to offload to the GPU (-1 = all; needs a CUDA or Metal build of llama-cpp-python)")
+    context_size: IntProperty(name="Context", default=4096, min=512, max=131072,
+                              description="Model context size in tokens")
+    threads: IntProperty(name="Threads", default=0, min=0, max=256,
+                         description="CPU threads for the model (0 = automatic)")
+    endpoint: StringProperty(name="Server", default="http://127.0.0.1:8080",
+                             description="Base URL of the OpenAI-compatible server")
+    remote_model: StringProperty(name="Remote Model", default="",
+                                 description="Model name to ask the server for (empty: its default)")
+    api_key: StringProperty(name="API Key", default="", subtype="PASSWORD",
+                            description="Sent as a bearer token; stored in Blender's preferences")
+    render_engine: EnumProperty(name="Engine", items=ENGINE_ITEMS, default="cycles",
+                                description="Default render engine for new scenes")
+    render_samples: IntProperty(name="Samples", default=32, min=1, max=65536,
+                                description="Default render samples for new scenes")
+
+    def draw(self, context):
+        layout = self.layout
+        layout.use_property_split = True
+        layout.prop(self, "backend")
+        if self.backend == "local":
+            layout.prop(self, "model_path")
+            col = layout.column(align=True)
+            col.prop(self, "gpu_layers")
+            col.prop(self, "context_size")
+            col.prop(self, "threads")
+            layout.label(text=f"Models and caches: {model_dir() or 'the user cache folder'}", icon="FILE_FOLDER")
+        else:
+            layout.prop(self, "endpoint")
+            layout.prop(self, "remote_model")
+            layout.prop(self, "api_key")
+            if not bpy.app.online_access:
+                layout.label(text="Blender's 'Allow Online Access' is off: only a server on this computer "
+                                  "(127.0.0.1) will be used", icon="INFO")
+        col = layout.column(heading="Render Defaults")
+        col.prop(self, "render_engine")
+        col.prop(self, "render_samples")
+
+
+class Defaults:
+    """The preference values when the add-on's preferences are not registered."""
+
+    def __init__(self):
+        for name, prop in WorldsmithPreferences.__annotations__.items():
+            setattr(self, name, prop.keywords.get("default"))
+
+
+def get(context=None):
+    """The add-on preferences, or ``Defaults`` when the add-on is not enabled in Blender's preferences."""
+    context = context or bpy.context
+    addon = context.preferences.addons.get(ADDON_ID)
+    prefs = getattr(addon, "preferences", None) if addon else None
+    return prefs if prefs is not None else Defaults()
+
+
+def model_dir() -> str | None:
+    """The extension's own user folder for models (never the add-on folder); None outside an extension."""
+    try:
+        return bpy.utils.extension_path_user(ADDON_ID, path="models", create=True)
+    except (ValueError, TypeError):
+        return None
+
+
+def user_dir(sub: str) -> str:
+    """A writable folder for renders and exports: the extension's user folder, else the temp folder."""
+    try:
+        return bpy.utils.extension_path_user(ADDON_ID, path=sub, create=True)
+    except (ValueError, TypeError):
+        path = os.path.join(bpy.app.tempdir or "/tmp", "worldsmith", sub)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+
+def settings(context=None, seed: int = 0) -> BackendSettings:
+    """The engine's backend settings from the preferences."""
+    p = get(context)
+    if p.backend == "http":
+        return BackendSettings("http", p.remote_model or None, 0, p.context_size, None, seed,
+                               p.endpoint or None, p.api_key or None)
+    model = bpy.path.abspath(p.model_path) if p.model_path else "embedded"
+    return BackendSettings("local", model, p.gpu_layers, p.context_size, p.threads or None, seed)
+
+
+classes = (WorldsmithPreferences,)
+
+
+def register():
+    for cls in classes:
+        bpy.utils.register_class(cls)
+
+
+def unregister():
+    for cls in reversed(classes):
+        bpy.utils.unregister_class(cls)

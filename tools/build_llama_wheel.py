@@ -1,0 +1,60 @@
+"""Build (or fetch from pip's cache) the llama-cpp-python wheel for this platform.
+
+llama-cpp-python publishes no binary wheels on PyPI, so the extension zip
+carries one built here. pip keeps built wheels in its cache, so the second
+run takes seconds.
+
+    python tools/build_llama_wheel.py                 # CPU build into wheels/
+    python tools/build_llama_wheel.py --cuda          # NVIDIA GPU (needs the CUDA toolkit, nvcc)
+    python tools/build_llama_wheel.py --cmake-args "-DGGML_VULKAN=on"
+
+A GPU build has the same file name as the CPU one (the wheel tag does not
+record the backend), so build it, then run tools/build_extension.py to make
+a zip that offloads layers to the GPU (Preferences > GPU Layers, -1 = all).
+On macOS the default build already uses Metal.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VERSION = "0.3.36"
+
+
+def build(version: str = DEFAULT_VERSION, out: Path = ROOT / "wheels", cmake_args: str | None = None) -> Path:
+    """Return the path of ``llama_cpp_python-<version>-*.whl`` in ``out``, building it if needed."""
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pip", "wheel", f"llama-cpp-python=={version}", "--no-deps",
+           "-w", str(out)]
+    env = dict(os.environ)
+    if cmake_args:
+        # a cached wheel would be the CPU build: compile afresh with the requested backend
+        env["CMAKE_ARGS"] = cmake_args
+        env["FORCE_CMAKE"] = "1"
+        cmd.insert(4, "--no-cache-dir")
+    print("build_llama_wheel:", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, env=env)
+    found = sorted(out.glob(f"llama_cpp_python-{version}-*.whl"))
+    if not found:
+        raise SystemExit(f"build_llama_wheel: pip produced no llama_cpp_python-{version} wheel in {out}")
+    return found[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--version", default=DEFAULT_VERSION)
+    p.add_argument("--out", type=Path, default=ROOT / "wheels")
+    p.add_argument("--cuda", action="store_true", help="build with -DGGML_CUDA=on")
+    p.add_argument("--cmake-args", default=None, help="any other llama.cpp CMake options")
+    a = p.parse_args(argv)
+    cmake = " ".join(x for x in (("-DGGML_CUDA=on" if a.cuda else ""), a.cmake_args or "") if x) or None
+    print(build(a.version, a.out, cmake))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
