@@ -938,8 +938,12 @@ class _Solver:
         return None
 
     def between_spot(self, E: _Ent, block: _Block, T: _Ent, T2: _Ent, inR, soft=False):
-        px, py = T.ref()
-        qx, qy = T2.ref()
+        if T is T2 and len(T.members) >= 2:
+            # "between two trees": between the two farthest-apart members of one group
+            (px, py), (qx, qy) = group_ends([(m.x, m.y) for m in T.members])
+        else:
+            px, py = T.ref()
+            qx, qy = T2.ref()
         vx, vy = qx - px, qy - py
         L = math.hypot(vx, vy)
         if L < 1e-9:
@@ -1240,6 +1244,17 @@ def _fmt(v: float) -> str:
     return f"{v:.2f}"
 
 
+def group_ends(points: list[tuple[float, float]]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The two farthest-apart points (a group's ends, for 'between' one group's members)."""
+    best, pair = -1.0, (points[0], points[-1])
+    for i, a in enumerate(points):
+        for b in points[i + 1:]:
+            d = (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2
+            if d > best:
+                best, pair = d, (a, b)
+    return pair
+
+
 def check(scene, layout: Layout) -> list[tuple[int, int, str]]:
     """Every relation of ``scene`` that ``layout`` violates, per the module docstring's definitions.
 
@@ -1263,8 +1278,11 @@ def check(scene, layout: Layout) -> list[tuple[int, int, str]]:
                 continue
             B = groups[t]
             fb = boxes[t]
+            pb, pc = refs[t], refs.get(t2) if t2 else None
+            if typ == "between" and t2 == t and len(B) >= 2:
+                pb, pc = group_ends([(p.position[0], p.position[1]) for p in B])
             msg = _check_one(typ, e, A, fa, B, fb, groups.get(t2) if t2 else None, boxes.get(t2) if t2 else None,
-                             refs[t], refs.get(t2) if t2 else None)
+                             pb, pc)
             if msg:
                 out.append((i, j, f"{e.id} {typ} {t}{(' and ' + t2) if typ == 'between' and t2 else ''}: "
                                   f"not satisfied ({msg})"))

@@ -356,3 +356,15 @@ def test_performance_2000_entities():
     L = solve(s)
     assert time.process_time() - t < 1.0  # the 0.2 s target is measured by benchmarks/bench_layout.py
     assert len(L.placements) == 1 + 399 * 5
+
+
+def test_between_the_members_of_one_group():
+    from worldsmith.scene_dsl import parse_scene
+    from worldsmith.scene_dsl.layout import solve
+    s = parse_scene({"version": 1, "entities": [
+        {"id": "trees", "kind": "pine_tree", "count": 2},
+        {"id": "tent", "kind": "tent", "relations": [{"type": "between", "target": "trees", "target2": "trees"}]}]})
+    lay = solve(s)
+    xs = sorted(p.position[0] for p in lay.by_entity("trees"))
+    tent = lay.by_entity("tent")[0]
+    assert xs[0] < tent.position[0] < xs[1] and lay.warnings == []
