@@ -7,7 +7,7 @@ import numpy as np
 
 # view -> (azimuth deg: 0 = from -Y, negative = from the left; elevation deg)
 VIEWS = {
-    None: (-10.0, 26.0), "front": (0.0, 15.0), "front_left": (-35.0, 22.0), "front_right": (35.0, 22.0),
+    None: (-12.0, 15.0), "front": (0.0, 15.0), "front_left": (-35.0, 22.0), "front_right": (35.0, 22.0),
     "left": (-80.0, 15.0), "right": (80.0, 15.0), "back": (180.0, 20.0), "top": (0.0, 85.0),
     "aerial": (-20.0, 50.0), "low": (-12.0, 6.0),
 }
