@@ -83,8 +83,8 @@ ARRANGEMENT_WORDS = {"row": "row", "line": "row", "lined": "row", "grid": "grid"
                      "ring": "ring", "cluster": "cluster", "group": "cluster", "clump": "cluster",
                      "scattered": "scatter", "scatter": "scatter", "forest": "scatter", "grove": "scatter",
                      "orchard": "grid"}
-BREAKS = {",", ".", ";", "and", "with", "while", "where", "but", "plus", "as"}
-WORD = re.compile(r"[a-z0-9]+|[,.;]")
+BREAKS = {",", ".", ";", ":", "?", "!", "and", "with", "while", "where", "but", "plus", "as"}
+WORD = re.compile(r"[a-z0-9]+|[,.;:?!]")
 
 _IRREGULAR = {"people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse",
               "geese": "goose", "cacti": "cactus", "leaves": "leaf", "shelves": "shelf", "knives": "knife",
@@ -276,8 +276,8 @@ def _read_modifiers(tokens: list[str], m: Mention, floor: int = 0) -> None:
                 j -= 1
         if c and m.color is None:
             m.color = c
-        elif w.isdigit():
-            m.count, m.explicit_count = max(1, min(int(w), 2000)), True
+        elif w.isdigit() or re.fullmatch(r"\d{1,4}x", w):
+            m.count, m.explicit_count = max(1, min(int(w.rstrip("x")), 2000)), True
         elif w in NUMBERS and not m.explicit_count:
             m.count = NUMBERS[w]
             m.explicit_count = w not in VAGUE and not (w in ("a", "an") and m.plural)
@@ -294,8 +294,13 @@ def _read_modifiers(tokens: list[str], m: Mention, floor: int = 0) -> None:
         m.explicit_count = False
     if m.count > 1 and not m.plural and m.explicit_count and tokens[m.start - 1:m.start] in (["a"], ["an"]):
         m.count = 1
-    # "a car that is red", "a house painted blue", "make the house blue"
+    # "dog x3", "3x dog"
     k = m.end
+    if k < len(tokens) and re.fullmatch(r"x\d{1,4}", tokens[k]):
+        m.count, m.explicit_count = max(1, min(int(tokens[k][1:]), 2000)), True
+    elif k + 1 < len(tokens) and tokens[k] == "x" and tokens[k + 1].isdigit():
+        m.count, m.explicit_count = max(1, min(int(tokens[k + 1]), 2000)), True
+    # "a car that is red", "a house painted blue", "make the house blue"
     c, used = _color_at(tokens, k)
     if c and m.color is None and (k + used == len(tokens) or tokens[k + used] in BREAKS):
         m.color = c
@@ -325,9 +330,13 @@ def _relation_after(tokens: list[str], start: int, stop: int) -> tuple[str | Non
 def analyze(prompt: str) -> Analysis:
     tokens = tokenize(prompt)
     a = Analysis(prompt)
-    a.time_of_day = _find_phrase(tokens, TIMES)
-    ground = _find_phrase(tokens, GROUND_WORDS)
     mentions = _mentions(tokens)
+    # words inside a thing's name ("street lamp", "snowman") say nothing of the ground or time
+    masked = list(tokens)
+    for m in mentions:
+        masked[m.start:m.end] = ["_"] * (m.end - m.start)
+    a.time_of_day = _find_phrase(masked, TIMES)
+    ground = _find_phrase(masked, GROUND_WORDS)
     # entities: a repeated kind with "the" (or no count and no colour) is the same entity
     by_kind: dict[str, int] = {}
     for m in mentions:

@@ -104,3 +104,13 @@ def test_between_the_members_of_a_group_and_passive_surround():
 def test_a_multiword_singular_is_not_plural():
     _, d = read("a yellow school bus")
     assert d["bus"].count == 1 and d["bus"].color == "yellow"
+
+
+@pytest.mark.parametrize("prompt,count", [("dog x3", 3), ("3x red cube", 3), ("dog x 4", 4)])
+def test_multiplier_counts(prompt, count):
+    assert read(prompt)[0].entities[0].count == count
+
+
+def test_words_inside_a_kind_name_do_not_set_the_ground():
+    a, d = read("Can you make me a little park? A few benches and a street lamp.")
+    assert a.ground == "grass" and set(d) == {"bench", "street_lamp"} and d["bench"].size is None
