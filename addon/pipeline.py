@@ -54,8 +54,9 @@ class Result:
 
 
 def decoding_schema(analysis: lexicon.Analysis | None, narrow: bool = True) -> dict:
-    if not narrow or analysis is None:
-        return schema_mod.generation_schema()
+    if not narrow or analysis is None or not analysis.entities:
+        # nothing recognised: the whole catalog, but few entities (a small model otherwise lists the catalog)
+        return schema_mod.generation_schema(max_entities=6)
     kinds = analysis.kinds() or None
     colors = analysis.colors()
     color_names = (colors + ["white", "black", "gray"]) if colors else None
