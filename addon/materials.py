@@ -48,7 +48,7 @@ KIND_PRESET = {
     "house": "plain", "barn": "planks", "lighthouse": "paint", "windmill": "plain",
 }
 
-EMISSION_STRENGTH = 6.0  # emissive presets glow this many times their colour
+EMISSION_STRENGTH = 3.0  # emissive presets glow this many times their colour (AgX turns more into white)
 
 
 def material(color_hex: str, preset: str = "plain") -> bpy.types.Material:
@@ -90,6 +90,16 @@ def remove_unused() -> int:
 
 def _scaled(rgb, f: float) -> tuple[float, float, float, float]:
     return (*(min(c * f, 1.0) for c in rgb), 1.0)
+
+
+def _pair(rgb, amount: float):
+    """A darker and a lighter colour whose average is exactly ``rgb``.
+
+    Where the lighter side would pass 1 it clips and the darker side mirrors it.
+    """
+    light = _scaled(rgb, 1 + amount)
+    dark = (*(max(2 * c - lc, 0.0) for c, lc in zip(rgb, light[:3])), 1.0)
+    return dark, light
 
 
 class _Nodes:
@@ -144,9 +154,7 @@ class _Nodes:
 
     def vary(self, rgb, fac, amount: float):
         """Base colour lighter/darker by ``amount`` around ``rgb``, driven by ``fac`` (mean 0.5)."""
-        light = _scaled(rgb, 1 + amount)
-        # where the lighter side clips at 1, the darker side mirrors it, so the mean stays on rgb
-        dark = (*(max(2 * c - lc, 0.0) for c, lc in zip(rgb, light[:3])), 1.0)
+        dark, light = _pair(rgb, amount)
         out = self.mix_color(fac, dark, light)
         self.link(out, self.bsdf.inputs["Base Color"])
 
@@ -178,7 +186,7 @@ class _Nodes:
         self.set(Roughness=0.55)
 
     def _paint(self, rgb):
-        self.set(Roughness=0.3, Coat_Weight=0.6, Coat_Roughness=0.08)
+        self.set(Roughness=0.35, Coat_Weight=0.4, Coat_Roughness=0.08)
 
     def _plastic(self, rgb):
         self.set(Roughness=0.28, Specular_IOR_Level=0.6)
@@ -277,8 +285,7 @@ class _Nodes:
         brick.inputs["Brick Width"].default_value = 0.55
         brick.inputs["Row Height"].default_value = 0.24
         brick.offset = 0.5
-        brick.inputs["Color1"].default_value = _scaled(rgb, 1.12)
-        brick.inputs["Color2"].default_value = _scaled(rgb, 0.88)
+        brick.inputs["Color2"].default_value, brick.inputs["Color1"].default_value = _pair(rgb, 0.12)
         brick.inputs["Mortar"].default_value = _scaled(rgb, 1.2)
         # per-brick tint (Fac) is mixed with a fine noise so no two bricks match
         grit = self.noise(25.0, 2.0)
