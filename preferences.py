@@ -117,6 +117,24 @@ def settings(context=None, seed: int = 0) -> BackendSettings:
     return BackendSettings("local", model, p.gpu_layers, p.context_size, p.threads or None, seed)
 
 
+def online_problem(settings: BackendSettings, online: bool | None = None) -> str | None:
+    """Why ``settings`` may not be used while Blender's "Allow Online Access" is off; None if fine.
+
+    Only the remote backend uses the network, and a server on this computer is always allowed.
+    """
+    if settings.backend != "http":
+        return None
+    online = bpy.app.online_access if online is None else online
+    if online:
+        return None
+    from urllib.parse import urlparse
+    host = (urlparse(settings.endpoint or "").hostname or "").lower()
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return (f"Blender's online access is off, so Worldsmith will not contact {host or 'the server'}: "
+            "enable Preferences > System > Network > Allow Online Access, or use a server on 127.0.0.1")
+
+
 classes = (WorldsmithPreferences,)
 
 

@@ -83,6 +83,9 @@ class ModelOperator:
         except (SceneError, ValueError) as exc:
             return self._fail(context, exc.describe() if isinstance(exc, SceneError) else str(exc))
         settings = preferences.settings(context, context.scene.worldsmith.seed)
+        problem = preferences.online_problem(settings)
+        if problem:
+            return self._fail(context, problem)
         job = jobs.Job(jobs.model_work(settings, preferences.model_dir(), task), title="Worldsmith")
         self._job, self._scene_name, self._text = job, context.scene.name, text
         jobs.set_current(job)

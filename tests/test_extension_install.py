@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 CHILD = r'''
 import json, os, sys, time
@@ -76,6 +75,30 @@ def build_zip(out_dir: Path) -> Path:
     return Path(proc.stdout.strip().splitlines()[-1])
 
 
+def blender_ext() -> Path:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import build_extension
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    return build_extension.blender_ext()
+
+
+def test_manifest_passes_blenders_validator_and_pins_the_tested_versions():
+    import tomllib
+    from importlib.metadata import version
+    proc = subprocess.run([sys.executable, str(blender_ext()), "validate", str(ROOT)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "Success" in proc.stdout, proc.stdout + proc.stderr
+    manifest = tomllib.loads((ROOT / "blender_manifest.toml").read_text())
+    assert set(manifest["permissions"]) == {"files", "network"}
+    wheels = {Path(w).name.split("-")[0].lower(): Path(w).name.split("-")[1] for w in manifest["wheels"]}
+    for dist in ("pydantic", "pydantic_core", "llama_cpp_python", "typing_extensions", "jinja2"):
+        assert wheels[dist] == version(dist), f"the zip would ship {dist} {wheels[dist]}, tests use {version(dist)}"
+
+
+@pytest.mark.model
+@pytest.mark.slow
 def test_zip_installs_and_generates_a_scene(tmp_path):
     zip_path = build_zip(tmp_path / "dist")
     with zipfile.ZipFile(zip_path) as z:

@@ -287,6 +287,14 @@ def test_preferences_round_trip(addon):
         s = preferences.settings(bpy.context)
         assert (s.backend, s.endpoint, s.model, s.api_key) == ("http", "http://127.0.0.1:9999", "qwen", "secret")
         assert jobs.missing_reason(s) is None
+        assert preferences.online_problem(s, online=False) is None      # loopback is always allowed
+        prefs.endpoint = "https://models.example.org"
+        s = preferences.settings(bpy.context)
+        assert "online access is off" in preferences.online_problem(s, online=False)
+        assert preferences.online_problem(s, online=True) is None
+        if not bpy.app.online_access:
+            with pytest.raises(RuntimeError, match="online access is off"):
+                bpy.ops.worldsmith.generate(prompt="a red car")
         prefs.endpoint = ""
         assert "no server address" in jobs.missing_reason(preferences.settings(bpy.context))
     finally:

@@ -33,13 +33,17 @@ WHEEL_RE = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-(?P<py>[^
 
 
 def blender_ext() -> Path:
+    """Blender's extension tool inside the installed bpy wheel (found with or without bpy imported)."""
     spec = importlib.util.find_spec("bpy")
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("build_extension: the bpy module is not installed (pip install bpy)")
     for base in spec.submodule_search_locations:
-        found = sorted(Path(base).glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
-        if found:
-            return found[-1]
+        # the wheel's bpy/, or bpy/<version>/scripts/modules/bpy once the module has been imported
+        for folder in [Path(base), *list(Path(base).parents)[:4]]:
+            for pattern in ("*/scripts/addons_core/bl_pkg/cli/blender_ext.py", "addons_core/bl_pkg/cli/blender_ext.py"):
+                found = sorted(folder.glob(pattern))
+                if found:
+                    return found[-1]
     raise SystemExit("build_extension: blender_ext.py not found in the bpy package")
 
 
