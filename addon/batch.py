@@ -612,12 +612,12 @@ def cmd_batch(args, backend=None) -> int:
     log = lambda msg: print(f"worldsmith: {msg}", file=sys.stderr, flush=True)  # noqa: E731
     for b in bad:
         log(f"{args.prompts}:{b.line}: skipped: {b.reason}")
+    if not items:
+        raise CliError(f"{args.prompts} holds no usable prompt", EXIT_BAD_INPUT)
     total_lines = len(items)
     if shard:
         items = select_shard(items, *shard)
         log(f"shard {shard[0]}/{shard[1]}: {len(items)} of {total_lines} prompts")
-    if not items and not bad:
-        raise CliError(f"{args.prompts} holds no prompts", EXIT_BAD_INPUT)
 
     out = Path(args.out).absolute()
     try:
