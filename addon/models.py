@@ -89,3 +89,14 @@ def resolve(model: str | None) -> Path:
     except gguf.GGUFError as exc:
         raise ModelError(str(exc)) from None
     return path
+
+
+def models_dir() -> Path:
+    """The folder that holds downloaded and assembled models (``cache_dir()/models``)."""
+    return cache_dir() / "models"
+
+
+def model_files(directory: Path | None = None) -> list[Path]:
+    """GGUF files in the models folder, by name."""
+    folder = directory or models_dir()
+    return sorted(p for p in folder.glob("*.gguf") if p.is_file()) if folder.is_dir() else []
