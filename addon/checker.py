@@ -25,8 +25,9 @@ Relations, with A, B the union boxes of all roots of kinds K1, K2. Camera
 space is horizontal: ``x`` is the camera's right axis, ``depth`` the distance
 along its view direction flattened onto the ground.
 
-* left_of / right_of: A's centre is left (right) of B's and the two x
-  intervals overlap by at most half the narrower one.
+* left_of / right_of: A's centre is left (right) of B's, and either the two
+  x intervals overlap by at most half the narrower one, or A's centre is
+  left of all of B (or B's centre right of all of A).
 * in_front_of / behind: the same on depth (in front = closer to the camera).
 * on: every A rests on some B: its base is within B's upper part (between
   25 % of B's height and B's top + tolerance) and its XY centre lies inside
@@ -261,10 +262,11 @@ def _overlap(a: tuple, b: tuple) -> float:
 
 
 def _before(a: tuple, b: tuple) -> bool:
-    """Interval a lies before interval b (centre first, overlap at most half the narrower)."""
+    """Interval a lies before interval b: a's centre comes first, and either the two overlap by at
+    most half the narrower one or one centre lies outside the other interval on its own side."""
     ca, cb = (a[0] + a[1]) / 2, (b[0] + b[1]) / 2
     narrow = min(a[1] - a[0], b[1] - b[0])
-    return ca < cb and _overlap(a, b) <= 0.5 * narrow + 1e-6
+    return ca < cb and (_overlap(a, b) <= 0.5 * narrow + 1e-6 or ca <= b[0] or cb >= a[1])
 
 
 def _xy_gap(A, B) -> float:
