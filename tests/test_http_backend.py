@@ -316,6 +316,14 @@ def test_non_json_and_truncated_replies(tiny):
     s3 = tiny(chat=garbage_event)
     with pytest.raises(ModelError, match="stream event that is not JSON"):
         ask(fast(s3.url))
+
+    def error_event(h):
+        sse_start(h)
+        sse(h, "{")
+        h.wfile.write(b'error: {"code": 500, "message": "context size exceeded"}\n\n')
+    s5 = tiny(chat=error_event)
+    with pytest.raises(ModelError, match="reported an error mid-reply: .*context size exceeded"):
+        ask(fast(s5.url))
     s4 = tiny(chat=lambda h: reply(h, 200, {"object": "whatever"}))
     with pytest.raises(ModelError, match="not a chat completion"):
         ask(fast(s4.url))

@@ -245,6 +245,8 @@ class HttpBackend:
                 if stop.is_set():
                     return
                 line = raw.decode("utf-8", "replace").strip() if raw else ""
+                if line.startswith("error:"):             # llama-server reports some failures this way
+                    raise ModelError(f"{where} reported an error mid-reply: {line[6:].strip()[:300]}")
                 if not line.startswith("data:"):
                     continue                      # blank lines, ": ping" comments, "event:" lines
                 data = line[5:].strip()
