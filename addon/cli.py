@@ -43,6 +43,9 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ctx", type=int, default=4096, help="context size in tokens")
     g.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores, up to 8)")
     g.add_argument("--seed", type=int, default=0, help="sampling, layout and variant seed")
+    g.add_argument("--decoder", choices=("fast", "reference"), default=None,
+                   help="local backend: fast = llguidance masks (default when installed); "
+                        "reference = llama.cpp's grammar sampler")
     g.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     g.add_argument("--repair-rounds", type=int, default=2, help="extra attempts when a reply is invalid")
     g.add_argument("--max-tokens", type=int, default=768, help="longest reply the model may write")
@@ -108,7 +111,7 @@ def backend_settings(args):
         if api_key is None:
             raise CliError(f"environment variable {args.api_key_env} is not set", EXIT_BAD_INPUT)
     return BackendSettings(args.backend, args.model, args.gpu_layers, args.ctx, args.threads, args.seed,
-                           args.endpoint, api_key)
+                           args.endpoint, api_key, decoder=getattr(args, "decoder", None))
 
 
 def open_backend(args):

@@ -20,13 +20,15 @@ class BackendSettings:
     endpoint: str | None = None
     api_key: str | None = None
     timeout: float = 120.0
+    decoder: str | None = None       # local: fast | reference; None = fast when available
 
 
 def create(settings: BackendSettings) -> Backend:
     if settings.backend == "local":
         from .local import LocalBackend
         return LocalBackend(settings.model, n_gpu_layers=settings.gpu_layers, n_ctx=settings.ctx,
-                            n_threads=settings.threads, seed=settings.seed)
+                            n_threads=settings.threads, seed=settings.seed,
+                            decoder=settings.decoder)
     if settings.backend == "http":
         try:
             from .http import HttpBackend
