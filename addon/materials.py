@@ -48,7 +48,7 @@ KIND_PRESET = {
     "house": "plain", "barn": "planks", "lighthouse": "paint", "windmill": "plain",
 }
 
-EMISSION_STRENGTH = 3.0  # emissive presets glow this many times their colour (AgX turns more into white)
+EMISSION_STRENGTH = 2.0  # emissive presets glow this many times their colour (AgX turns more into white)
 
 
 def material(color_hex: str, preset: str = "plain") -> bpy.types.Material:

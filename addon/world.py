@@ -36,16 +36,16 @@ class Light:
 
 
 TIMES: dict[str, Light] = {
-    "dawn": Light(10.0, 115.0, 3.0, "#ffa66e", 0.35, 7.0, 2.0, 0.3),
+    "dawn": Light(9.0, 125.0, 3.6, "#ff9f62", 0.22, 6.0, 2.0, 0.3),
     "morning": Light(28.0, 140.0, 2.4, "#fff0dc", 0.18, 28.0),
     "noon": Light(62.0, 205.0, 2.6, "#fffaf4", 0.14, 62.0),
     "afternoon": Light(38.0, 235.0, 2.5, "#fff1dc", 0.18, 38.0),
-    "sunset": Light(9.0, 250.0, 3.2, "#ff8a40", 0.35, 6.0, 2.0, 0.3),
+    "sunset": Light(8.0, 235.0, 3.8, "#ff8538", 0.22, 4.0, 2.0, 0.3),
     "dusk": Light(35.0, 160.0, 0.08, "#a9b8ff", 1.2, -3.0, 3.0, 1.5),
     "night": Light(40.0, 200.0, 0.1, "#9fb4ff", 0.0, -30.0, 2.0, 3.0),
 }
 DARK_TIMES = ("dusk", "night")
-NIGHT_SKY = ((0.006, 0.01, 0.025), (0.0012, 0.0018, 0.005))  # horizon, zenith (linear)
+NIGHT_SKY = ((0.0025, 0.004, 0.011), (0.0004, 0.0006, 0.0016))  # horizon, zenith (linear)
 
 # ground -> (colour, material preset)
 GROUNDS: dict[str, tuple[str, str]] = {
@@ -53,7 +53,7 @@ GROUNDS: dict[str, tuple[str, str]] = {
     "dirt": ("#6e5238", "dirt"), "stone": ("#8a8782", "stone"), "water": ("#1d4a5c", "water_surface"),
     "concrete": ("#a3a29e", "concrete"), "wood": ("#9a6b43", "wood"),
 }
-GROUND_SIZE = 400.0
+GROUND_SIZE = 4000.0
 WORLD_NAME = "Worldsmith World"
 
 
@@ -89,7 +89,7 @@ def setup_world(scene: bpy.types.Scene, time_of_day: str) -> bpy.types.World:
         sky.sun_rotation = math.radians(t.azimuth) % (2 * math.pi)  # also from +Y toward +X
         sky.altitude = 200.0
         sky.air_density = 1.0
-        sky.aerosol_density = 1.5      # a little haze: softer, warmer horizon
+        sky.aerosol_density = 0.7      # clear air: a blue sky, not a white haze
         nt.links.new(sky.outputs[0], bg.inputs["Color"])
         bg.inputs["Strength"].default_value = t.sky
         world.color = (0.4, 0.55, 0.8) if not is_dark(time_of_day) else (0.05, 0.07, 0.15)
