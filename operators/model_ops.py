@@ -42,6 +42,9 @@ def build(context, scene_dsl, bl_scene=None):
     from ..addon import builder
     bl_scene = bl_scene or context.scene
     s = bl_scene.worldsmith
+    if not s.defaults_applied:      # a scene's first build adopts the preferences' render defaults
+        prefs = preferences.get(context)
+        s.engine, s.samples, s.defaults_applied = prefs.render_engine, prefs.render_samples, True
     res = (s.resolution_x, s.resolution_y)
     bl_scene.render.resolution_x, bl_scene.render.resolution_y = res
     return builder.build_scene(scene_dsl, bl_scene, resolution=res)

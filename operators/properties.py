@@ -6,7 +6,7 @@ a short history of prompts.
 """
 
 import bpy
-from bpy.props import CollectionProperty, EnumProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, CollectionProperty, EnumProperty, IntProperty, StringProperty
 
 from ..preferences import ENGINE_ITEMS
 
@@ -35,6 +35,8 @@ class WorldsmithSceneSettings(bpy.types.PropertyGroup):
     last_level: EnumProperty(name="Level", items=(("INFO", "Info", ""), ("WARNING", "Warning", ""),
                                                   ("ERROR", "Error", "")), default="INFO")
     history: CollectionProperty(type=WorldsmithHistoryItem)
+    defaults_applied: BoolProperty(default=False, options={"HIDDEN"},
+                                   description="The preferences' render defaults were copied in at the first build")
 
 
 def scene_settings(scene) -> WorldsmithSceneSettings:

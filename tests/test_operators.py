@@ -197,6 +197,39 @@ def test_bad_model_path_is_a_clear_error_and_changes_nothing(scene, tmp_path):
     assert jobs.CACHE.status.state in ("error", "unloaded", "loaded")
 
 
+def test_native_library_failure_gives_the_fix_in_blender(scene, monkeypatch):
+    """Python's own way to make an import fail (``sys.modules[name] = None``), as a broken wheel would."""
+    import sys
+    prefs = preferences.get()
+    before = state(scene)
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)
+    prefs.threads = 1                  # settings the session cache has not loaded
+    try:
+        with pytest.raises(RuntimeError, match="build_llama_wheel.py"):
+            bpy.ops.worldsmith.generate(prompt="a red car")
+    finally:
+        prefs.threads = 0
+    msg = bpy.context.scene.worldsmith.last_message
+    assert "cannot be loaded on this computer" in msg and "--cuda" in msg and "Remote server" in msg
+    assert jobs.CACHE.status.state == "error" and state(bpy.context.scene) == before
+
+
+def test_first_build_adopts_the_render_defaults(scene, tmp_path):
+    prefs = preferences.get()
+    prefs.render_engine, prefs.render_samples = "workbench", 8
+    try:
+        src = tmp_path / "scene.json"
+        src.write_text(json.dumps(DSL))
+        bpy.ops.worldsmith.import_dsl(filepath=str(src))
+        s = bpy.context.scene.worldsmith
+        assert (s.engine, s.samples) == ("workbench", 8)
+        s.samples = 12                 # the scene's own choice wins from then on
+        bpy.ops.worldsmith.rebuild()
+        assert bpy.context.scene.worldsmith.samples == 12
+    finally:
+        prefs.render_engine, prefs.render_samples = "cycles", 32
+
+
 def test_empty_prompt_and_refine_without_a_scene(scene):
     with pytest.raises(RuntimeError, match="Describe a scene first"):
         bpy.ops.worldsmith.generate(prompt="   ")
