@@ -111,10 +111,11 @@ def settings(context=None, seed: int = 0) -> BackendSettings:
     """The engine's backend settings from the preferences."""
     p = get(context)
     if p.backend == "http":
-        return BackendSettings("http", p.remote_model or None, 0, p.context_size, None, seed,
-                               p.endpoint or None, p.api_key or None)
+        return BackendSettings(backend="http", model=p.remote_model or None, ctx=p.context_size, seed=seed,
+                               endpoint=p.endpoint or None, api_key=p.api_key or None)
     model = bpy.path.abspath(p.model_path) if p.model_path else "embedded"
-    return BackendSettings("local", model, p.gpu_layers, p.context_size, p.threads or None, seed)
+    return BackendSettings(backend="local", model=model, gpu_layers=p.gpu_layers, ctx=p.context_size,
+                           threads=p.threads or None, seed=seed)
 
 
 def online_problem(settings: BackendSettings, online: bool | None = None) -> str | None:
