@@ -118,7 +118,9 @@ def open_backend(args):
     from .backends import create
     from .models import ModelError
     t0 = time.perf_counter()
-    _progress(f"loading model ({args.backend}: {args.model or 'embedded Gemma 3 270M'})")
+    what = (f"{args.endpoint or '?'}, model {args.model or 'default'}" if args.backend == "http"
+            else args.model or "embedded Gemma 3 270M")
+    _progress(f"loading model ({args.backend}: {what})")
     try:
         backend = create(backend_settings(args))
     except ModelError as exc:

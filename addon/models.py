@@ -79,11 +79,19 @@ def embedded_model_path(directory: Path | None = None) -> Path:
 
 
 def resolve(model: str | None) -> Path:
-    """A path to a checked GGUF file for ``model`` (a path, or ``embedded``/None)."""
+    """A path to a checked GGUF file for ``model``: a path, ``embedded``/None, or the
+    name of a registry model already downloaded (``worldsmith models download NAME``)."""
     if model in (None, "", EMBEDDED):
         path = embedded_model_path()
     else:
         path = Path(os.path.expanduser(model))
+        if not path.exists() and os.sep not in model and not model.endswith(".gguf"):
+            from . import registry
+            entry = registry.find(model)
+            if entry is not None:
+                path = models_dir() / entry.filename
+                if not path.exists():
+                    raise ModelError(f"model {model!r} is not downloaded yet: run `worldsmith models download {model}`")
     try:
         gguf.inspect(str(path))
     except gguf.GGUFError as exc:
