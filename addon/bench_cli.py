@@ -43,6 +43,8 @@ def register(sub) -> dict:
     p.add_argument("--quick", action="store_true", help="small sizes and few repeats (a smoke run)")
     p.add_argument("--eevee", action="store_true", help="also time an Eevee render (about a minute on a CPU)")
     p.add_argument("--out", default=None, help="also write the JSON to this file")
+    p.add_argument("--skip", default="", metavar="SECTIONS",
+                   help="comma-separated sections to leave out: build, decoding, layout, compactness, end_to_end")
     add_model_options(p)
     return {"bench": cmd_bench}
 
@@ -335,7 +337,11 @@ def load_perf():
 
 def cmd_perf(args) -> int:
     perf = load_perf()
-    result = perf.run(quick=args.quick, eevee=args.eevee, backend_args=args, log=_log)
+    skip = [x.strip() for x in args.skip.split(",") if x.strip()]
+    unknown = [x for x in skip if x not in perf.SECTIONS]
+    if unknown:
+        raise CliError(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(perf.SECTIONS)}", EXIT_BAD_INPUT)
+    result = perf.run(quick=args.quick, eevee=args.eevee, backend_args=args, log=_log, skip=skip)
     text = json.dumps(result, indent=2)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

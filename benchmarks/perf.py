@@ -378,24 +378,55 @@ def _options(backend_args):
     return Options()
 
 
-def run(quick: bool = False, eevee: bool = False, backend_args=None, log=_quiet, backend=None) -> dict:
-    """The whole suite; returns the JSON-ready result. ``backend``: an open backend to use (and leave open)."""
+SECTIONS = ("build", "decoding", "layout", "compactness", "end_to_end")
+
+
+def run(quick: bool = False, eevee: bool = False, backend_args=None, log=_quiet, backend=None,
+        skip=()) -> dict:
+    """The whole suite; returns the JSON-ready result. ``backend``: an open backend to use (and
+    leave open); ``skip``: section names to leave out (they read ``{"available": false, "skipped": true}``)."""
     _import_worldsmith()
     sizes = QUICK_SIZES if quick else SIZES
     result: dict = {"schema": SCHEMA, "quick": quick,
                     "meta": {"python": platform.python_version(), "machine": platform.machine(),
                              "processor": platform.processor() or None, "time": time.strftime("%Y-%m-%dT%H:%M:%S")}}
-    result["build"] = bench_build(sizes, log)
-    mod = _optional("bench_decoding")
-    if mod is None:
+    for name in skip:
+        result[name] = {"available": False, "skipped": True}
+    if "build" not in skip:
+        result["build"] = bench_build(sizes, log)
+    own = backend is None
+    t0 = time.perf_counter()
+    if own:
+        backend = _backend(backend_args)
+    load_s = time.perf_counter() - t0
+    try:
+        _model_sections(result, backend, backend_args, quick, eevee, skip, load_s, log)
+    finally:
+        if own:
+            backend.close()
+    return result
+
+
+def _model_sections(result, backend, backend_args, quick, eevee, skip, load_s, log) -> None:
+    mod = _optional("bench_decoding") if "decoding" not in skip else None
+    if "decoding" in skip:
+        pass
+    elif mod is None:
         result["decoding"] = {"available": False}
     else:
+        log("decoding: benchmarks/bench_decoding.py")
         try:
-            result["decoding"] = {"available": True, **mod.run(quick)}
+            try:
+                figures = mod.run(quick, backend=backend)
+            except TypeError:
+                figures = mod.run(quick)
+            result["decoding"] = {"available": True, **figures}
         except Exception as exc:  # someone else's benchmark: report, do not fail the suite
             result["decoding"] = {"available": False, "error": f"{type(exc).__name__}: {exc}"}
-    mod = _optional("bench_layout")
-    if mod is None:
+    mod = _optional("bench_layout") if "layout" not in skip else None
+    if "layout" in skip:
+        pass
+    elif mod is None:
         result["layout"] = {"available": False}
     else:
         try:
@@ -404,33 +435,29 @@ def run(quick: bool = False, eevee: bool = False, backend_args=None, log=_quiet,
                                 "median_s": {str(k): round(v["median_s"], 4) for k, v in raw.items()}}
         except Exception as exc:
             result["layout"] = {"available": False, "error": f"{type(exc).__name__}: {exc}"}
-    own = backend is None
-    t0 = time.perf_counter()
-    if own:
-        backend = _backend(backend_args)
-    load_s = time.perf_counter() - t0
-    try:
-        info = backend.info()
-        result["meta"]["model"] = Path(str(info.get("model", "?"))).name
-        result["meta"]["model_device"] = info.get("device")
-        if hasattr(backend, "tokenize"):
-            result["compactness"] = bench_compactness(backend.tokenize, log)
-        else:
-            result["compactness"] = {"available": False, "reason": "this backend exposes no tokenizer"}
+    info = backend.info()
+    result["meta"]["model"] = Path(str(info.get("model", "?"))).name
+    result["meta"]["model_device"] = info.get("device")
+    if "compactness" in skip:
+        pass
+    elif hasattr(backend, "tokenize"):
+        result["compactness"] = bench_compactness(backend.tokenize, log)
+    else:
+        result["compactness"] = {"available": False, "reason": "this backend exposes no tokenizer"}
+    if "end_to_end" not in skip:
         e2e = bench_end_to_end(backend, _options(backend_args), QUICK_E2E_PROMPTS if quick else E2E_PROMPTS, log)
-    finally:
-        if own:
-            backend.close()
-    e2e["model_load_s"] = round(float(info.get("load_seconds", load_s)), 3)
-    e2e["render"] = bench_render(QUICK_RENDER_RES if quick else RENDER_RES, eevee, quick, log)
-    result["end_to_end"] = e2e
-    return result
+        e2e["model_load_s"] = round(float(info.get("load_seconds", load_s)), 3)
+        e2e["render"] = bench_render(QUICK_RENDER_RES if quick else RENDER_RES, eevee, quick, log)
+        result["end_to_end"] = e2e
 
 
 def format_table(r: dict) -> str:
     def f(v, fmt="{:.2f}"):
         return "-" if v is None else fmt.format(v)
     b = r["build"]
+    if not b.get("entities"):
+        b = {"entities": [], "worldsmith_s": [], "worldsmith_layout_s": [], "naive_ops_s": [], "naive_extrapolated": [],
+             "ratio_naive_over_worldsmith": [], "growth_exponent_worldsmith": None, "growth_exponent_naive": None}
     lines = [f"Worldsmith perf ({'quick' if r['quick'] else 'full'}) on {r['meta']['machine']}, "
              f"model {r['meta'].get('model', '?')}", "",
              f"{'build':<28}" + "".join(f"{n:>12,d}" for n in b["entities"])]
@@ -460,6 +487,8 @@ def format_table(r: dict) -> str:
         lines.append(f"  {'total':<40}{c['dsl_tokens_total']:>8}{c['script_tokens_total']:>12}"
                      f"{c['ratio_script_over_dsl']:>7.1f}x")
     e = r["end_to_end"]
+    if "render" not in e:
+        return "\n".join(lines + ["", "end to end: skipped"])
     rr = e["render"]
     lines += ["", f"end to end: model load {f(e['model_load_s'])} s; prompt -> built scene median "
                   f"{f(e['median_s'])} s, p90 {f(e['p90_s'])} s over {e['prompts']} prompts "
@@ -471,5 +500,6 @@ def format_table(r: dict) -> str:
 
 if __name__ == "__main__":
     res = run(quick="--quick" in sys.argv, eevee="--eevee" in sys.argv,
-              log=lambda m: print(m, file=sys.stderr, flush=True))
+              log=lambda m: print(m, file=sys.stderr, flush=True),
+              skip=[a.split("=", 1)[1] for a in sys.argv if a.startswith("--skip=")])
     print(json.dumps(res, indent=2) if "--json" in sys.argv else format_table(res))
