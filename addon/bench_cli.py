@@ -37,6 +37,8 @@ def register(sub) -> dict:
     s.add_argument("--out", default="out/scenebench", help="folder for report.json, renders and failures.png")
     s.add_argument("--render-engine", choices=("workbench", "cycles", "none"), default="workbench",
                    help="engine for the renders of failed prompts (none: no renders, no contact sheet)")
+    s.add_argument("--rejudge", default=None, metavar="REPORT",
+                   help="no model: rebuild the DSL stored in an earlier report.json and judge it again")
     add_model_options(s)
     p = bs.add_parser("perf", help="build, decoding, layout, compactness and end-to-end timings")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -217,7 +219,7 @@ def summarize(records: list[dict]) -> dict:
                      "rate": _rate(sum(r["status"] != "ok" for r in records), n)},
         "latency_s": {"median": round(statistics.median(lat), 3) if lat else None,
                       "p90": _pct(lat, 0.9), "mean": round(statistics.fmean(lat), 3) if lat else None},
-        "tokens_mean": round(statistics.fmean([r["tokens"] for r in ok_runs]), 1) if ok_runs else None,
+        "tokens_mean": round(statistics.fmean([r.get("tokens", 0) for r in ok_runs]), 1) if ok_runs else None,
         "grounding_warnings": sum(len(r.get("warnings", [])) for r in ok_runs),
     }
 
@@ -302,6 +304,8 @@ def cmd_scenebench(args) -> int:
     rows = select(load_prompts(args.prompts), args.limit, args.ids)
     if not rows:
         raise CliError("no prompts selected", EXIT_BAD_INPUT)
+    if args.rejudge:
+        return _rejudge(args, rows)
     backend = open_backend(args)
     try:
         info = backend.info()
@@ -347,4 +351,39 @@ def cmd_perf(args) -> int:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     print(text if args.json else perf.format_table(result))
+    return EXIT_OK
+
+
+def _rejudge(args, rows: list[dict]) -> int:
+    import bpy
+
+    from . import builder, checker
+    from ..scene_dsl.models import parse_scene
+    try:
+        old = json.loads(Path(args.rejudge).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read {args.rejudge}: {exc}", EXIT_BAD_INPUT) from None
+    by_id = {r["id"]: r for r in rows}
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bl_scene = bpy.context.scene
+    records = []
+    for rec in old.get("prompts", []):
+        row = by_id.get(rec.get("id"))
+        if row is None:
+            continue
+        if rec.get("status") == "ok":
+            builder.build_scene(parse_scene(rec["dsl"]), bl_scene, resolution=SHEET_TILE)
+            report = checker.check(bl_scene, row["constraints"])
+            rec["all_pass"], rec["explicit_pass"] = report.all_pass, report.explicit_pass
+            rec["results"] = [{"name": r.name, "ok": r.ok, "detail": r.detail, "kinds": r.kinds}
+                              for r in report.results]
+        records.append(rec)
+    builder.clear(bl_scene)
+    report = {"summary": summarize(records), "prompts": records,
+              "meta": {**old.get("meta", {}), "rejudged_from": str(args.rejudge)}}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(format_summary(report["summary"], report["meta"]))
+    _log(f"wrote {out / 'report.json'}")
     return EXIT_OK

@@ -170,3 +170,20 @@ def test_the_prompt_set_is_large_valid_and_covers_every_relation():
     assert types == {"kind", "count", "color", "time", "ground", "relation"}
     kinds = {k for r in rows for c in r["constraints"] for k in checker.constraint_kinds(c)}
     assert len(kinds) >= 40
+
+
+def test_rejudge_rebuilds_stored_replies_without_a_model(tmp_path, capsys):
+    import json
+    from worldsmith.addon import cli
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text(json.dumps({"id": "a", "category": "support", "prompt": "a crate on a barrel",
+                                   "constraints": [rel("on", "crate", "barrel")]}) + "\n")
+    inverted = {"entities": [{"id": "crate", "kind": "crate"},
+                             {"id": "barrel", "kind": "barrel", "relations": [{"type": "on", "target": "crate"}]}]}
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"prompts": [{"id": "a", "category": "support", "prompt": "a crate on a barrel",
+                                            "status": "ok", "dsl": inverted, "results": []}]}))
+    out = tmp_path / "re"
+    assert cli.run(["bench", "scenebench", "--prompts", str(prompts), "--rejudge", str(old), "--out", str(out)]) == 0
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["summary"]["all_pass"] == 0.0 and "not resting on top: crate" in rep["prompts"][0]["results"][0]["detail"]
