@@ -486,6 +486,9 @@ def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
         warnings.append(f"dropped {e.id!r} ({e.kind}): the prompt does not mention it")
     by_id = {e.id: e for e in out}
     # relations: the prompt's own, then the model's where the prompt uses that kind of relation
+    # pairs the prompt already relates, in either direction: the model may not add to them
+    # (a small model writes "A on B" as "B on A")
+    stated = {frozenset((d.id, x)) for d in analysis.entities for _, x, _ in d.relations}
     final: list[Entity] = []
     for d, e in zip(analysis.entities, out):
         rels = [Relation(type=t, target=x, target2=y) for t, x, y in d.relations]
@@ -493,7 +496,8 @@ def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
             src = next((m for m in model_ents if id_map.get(m.id) == d.id), None)
             for r in (src.relations if src else []):
                 tgt, tgt2 = id_map.get(r.target), id_map.get(r.target2) if r.target2 else None
-                if tgt and tgt != d.id and r.type in analysis.relation_words and (r.type != "between" or tgt2):
+                if (tgt and tgt != d.id and r.type in analysis.relation_words and (r.type != "between" or tgt2)
+                        and frozenset((d.id, tgt)) not in stated):
                     rels.append(Relation(type=r.type, target=tgt, target2=tgt2))
         final.append(e.model_copy(update={"relations": rels}))
         by_id[e.id] = final[-1]

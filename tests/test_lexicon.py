@@ -114,3 +114,12 @@ def test_multiplier_counts(prompt, count):
 def test_words_inside_a_kind_name_do_not_set_the_ground():
     a, d = read("Can you make me a little park? A few benches and a street lamp.")
     assert a.ground == "grass" and set(d) == {"bench", "street_lamp"} and d["bench"].size is None
+
+
+def test_grounding_never_lets_the_model_reverse_a_stated_relation():
+    a = lexicon.analyze("a sphere on top of a cube")
+    model = parse_scene({"version": 1, "entities": [
+        {"id": "sphere", "kind": "sphere"}, {"id": "cube", "kind": "cube", "relations": [{"type": "on", "target": "sphere"}]}]})
+    fixed, _ = lexicon.ground(model, a)
+    assert [(r.type, r.target) for r in fixed.entity("sphere").relations] == [("on", "cube")]
+    assert fixed.entity("cube").relations == []
