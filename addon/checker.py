@@ -51,7 +51,8 @@ Implicit plausibility, judged on every scene:
   interpenetrate by more than 5 cm (a thing under a table, bench, chair, bed
   or bridge, and flat things such as a plane, are allowed).
 
-Pure reading: the scene is never changed (beyond a view-layer update).
+Pure reading: the scene is never changed. World matrices are computed from each object's own
+transform (and its parents'), so the verdict never depends on a depsgraph update having run.
 """
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ class Thing:
         self.name = obj.name
         self.kind = str(obj.get("worldsmith_kind", ""))
         self.color = applied_color(obj)
-        mw = np.array(obj.matrix_world)
+        mw = world_matrix(obj)
         local = np.array([tuple(c) for c in obj.bound_box], dtype=float)
         pts = local @ mw[:3, :3].T + mw[:3, 3]
         self.corners = pts
@@ -186,11 +187,20 @@ def applied_color(obj) -> str:
     return str(obj.get("worldsmith_color", "#000000"))
 
 
+def world_matrix(obj) -> np.ndarray:
+    """The object's world matrix from its own transform and its parents', so that the judgement
+    never depends on whether a depsgraph evaluation has run since the scene was built."""
+    m = np.array(obj.matrix_basis)
+    if obj.parent is not None:
+        m = world_matrix(obj.parent) @ np.array(obj.matrix_parent_inverse) @ m
+    return m
+
+
 def camera_axes(bl_scene):
     cam = bl_scene.camera
     if cam is None:
         return np.zeros(3), np.array([1.0, 0, 0]), np.array([0, 1.0, 0])
-    m = np.array(cam.matrix_world)
+    m = world_matrix(cam)
     origin = m[:3, 3]
     right = m[:3, 0].copy()
     fwd = -m[:3, 2].copy()
@@ -340,18 +350,25 @@ def relation_holds(rel: str, A: Group, B: Group, C: Group | None = None) -> tupl
 # plausibility
 
 def _in_view(bl_scene, things: list[Thing]) -> Result:
-    from bpy_extras.object_utils import world_to_camera_view
-    from mathutils import Vector
     cam = bl_scene.camera
     if cam is None:
         return Result("plausible.in_view", False, "the scene has no camera")
+    # the camera frame at unit distance (as bpy_extras' world_to_camera_view does it)
+    frame = [tuple(v) for v in cam.data.view_frame(scene=bl_scene)]
+    fz = frame[0][2]
+    xs = [v[0] / -fz for v in frame]
+    ys = [v[1] / -fz for v in frame]
+    inv = np.linalg.inv(world_matrix(cam))
     out = []
     for t in things:
-        for p in t.corners:
-            x, y, z = world_to_camera_view(bl_scene, cam, Vector(p))
-            if z <= 0 or not (-VIEW_SLACK <= x <= 1 + VIEW_SLACK and -VIEW_SLACK <= y <= 1 + VIEW_SLACK):
-                out.append(t.name)
-                break
+        co = t.corners @ inv[:3, :3].T + inv[:3, 3]
+        z = -co[:, 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = (co[:, 0] / z - min(xs)) / (max(xs) - min(xs))
+            y = (co[:, 1] / z - min(ys)) / (max(ys) - min(ys))
+        ok = (z > 0) & (x >= -VIEW_SLACK) & (x <= 1 + VIEW_SLACK) & (y >= -VIEW_SLACK) & (y <= 1 + VIEW_SLACK)
+        if not ok.all():
+            out.append(t.name)
     return Result("plausible.in_view", not out, "all in view" if not out else f"out of view: {', '.join(out[:5])}",
                   sorted({t.kind for t in things if t.name in out}))
 
@@ -465,8 +482,6 @@ def check_one(c: dict, bl_scene, things: list[Thing], by_kind: dict[str, list[Th
 
 def check(bl_scene, constraints: list[dict], plausibility: bool = True) -> Report:
     """Judge ``bl_scene`` against ``constraints`` (plus implicit plausibility)."""
-    for vl in bl_scene.view_layers:
-        vl.update()
     origin, right, fwd = camera_axes(bl_scene)
     things = [Thing(o, origin, right, fwd) for o in root_objects(bl_scene)]
     by_kind: dict[str, list[Thing]] = {}
