@@ -292,7 +292,7 @@ def _inside_xy(p, t: Thing, pad: float = 0.0) -> bool:
 def _rests_on(a: Thing, b: Thing) -> bool:
     tol = ON_TOL + 0.02 * b.height
     return (b.lo[2] + 0.25 * b.height - tol <= a.base <= b.hi[2] + tol
-            and a.base > GROUND_TOL and _inside_xy(a.center, b, 0.02))
+            and a.base > b.lo[2] + 1e-4 and _inside_xy(a.center, b, 0.02))
 
 
 def relation_holds(rel: str, A: Group, B: Group, C: Group | None = None) -> tuple[bool, str]:
