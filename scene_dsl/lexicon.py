@@ -79,6 +79,18 @@ REL_PHRASES = [
     ("encircled by", "around_by"), ("circled by", "around_by"), ("ringed by", "around_by"),
     ("between", "between"), ("facing", "facing"), ("looking at", "facing"), ("opposite", "facing"),
 ]
+# phrases with no object of their own ("a cottage with a puppy in front"): they relate to the thing
+# the "with" clause belongs to, never to the next thing named
+OBJECTLESS = [
+    ("in front", "in_front_of"), ("out front", "in_front_of"), ("to its left", "left_of"),
+    ("on its left", "left_of"), ("to the left", "left_of"), ("to its right", "right_of"),
+    ("on its right", "right_of"), ("to the right", "right_of"), ("on top", "on"), ("in the back", "behind"),
+    ("behind it", "behind"), ("in front of it", "in_front_of"), ("next to it", "next_to"), ("beside it", "next_to"),
+    ("around it", "around"), ("behind them", "behind"), ("around them", "around"),
+    ("next to them", "next_to"), ("beside them", "next_to"), ("in front of them", "in_front_of"),
+]
+CORRECTION = re.compile(r"(?:\bno wait\b|\bno,|\bi mean\b|\bactually,|\bscratch that\b|\bcorrection:|\bsorry,)",
+                        re.IGNORECASE)
 ARRANGEMENT_WORDS = {"row": "row", "line": "row", "lined": "row", "grid": "grid", "circle": "ring",
                      "ring": "ring", "cluster": "cluster", "group": "cluster", "clump": "cluster",
                      "scattered": "scatter", "scatter": "scatter", "forest": "scatter", "grove": "scatter",
@@ -317,9 +329,16 @@ def _read_modifiers(tokens: list[str], m: Mention, floor: int = 0) -> None:
             m.color = c
 
 
-def _relation_after(tokens: list[str], start: int, stop: int) -> tuple[str | None, int]:
-    """The first relation phrase in tokens[start:stop]: (relation, index after the phrase)."""
+def _relation_after(tokens: list[str], start: int, stop: int, objectless: bool = False) -> tuple[str | None, int]:
+    """The first relation phrase in tokens[start:stop]: (relation, index after the phrase).
+
+    With ``objectless``, phrases that take no object ("in front", "to its left") count too;
+    otherwise such a phrase ends the search (it does not point at the next thing named)."""
     for i in range(start, stop):
+        for phrase, rel in OBJECTLESS:
+            words = phrase.split()
+            if tokens[i:i + len(words)] == words and (i + len(words) >= len(tokens) or tokens[i + len(words)] != "of"):
+                return (rel, i + len(words)) if objectless else (None, -1)
         for phrase, rel in REL_PHRASES:
             words = phrase.split()
             if tokens[i:i + len(words)] == words:
@@ -327,8 +346,16 @@ def _relation_after(tokens: list[str], start: int, stop: int) -> tuple[str | Non
     return None, -1
 
 
+def _corrected(prompt: str) -> str:
+    """Keep what follows the last self-correction ("a bird on a lamp? no, a bird on a wall")."""
+    parts = CORRECTION.split(prompt)
+    if len(parts) > 1 and _mentions(tokenize(parts[-1])):
+        return parts[-1]
+    return prompt
+
+
 def analyze(prompt: str) -> Analysis:
-    tokens = tokenize(prompt)
+    tokens = tokenize(_corrected(prompt))
     a = Analysis(prompt)
     mentions = _mentions(tokens)
     # words inside a thing's name ("street lamp", "snowman") say nothing of the ground or time
@@ -408,16 +435,28 @@ def _relations(tokens: list[str], mentions: list[Mention], a: Analysis) -> None:
             continue
         # "a house with a car in front of it" -> the car is in front of the house
         subj.relations.append((rel, target.id, None))
-    # "with" clauses: "a cabin with three pine trees behind it"
+    # "with" clauses: "a cabin with three pine trees behind it and a puppy in front"
+    owner = None
     for k, m in enumerate(mentions):
         if k == 0:
             continue
-        if "with" in tokens[mentions[k - 1].end:m.start]:
-            rel, after = _relation_after(tokens, m.end, mentions[k + 1].start if k + 1 < len(mentions) else len(tokens))
-            d = a.entities[m.entity]
-            if rel and rel != "between" and not d.relations and (
-                    after >= len(tokens) or tokens[after] in ("it", "them", ",", ".", "and")):
-                d.relations.append((rel, a.entities[mentions[k - 1].entity].id, None))
+        gap = tokens[mentions[k - 1].end:m.start]
+        if "with" in gap:
+            owner = mentions[k - 1]
+        elif any(t in (".", ";", "?", "!") for t in gap):
+            owner = None
+        rel, after = _relation_after(tokens, m.end, mentions[k + 1].start if k + 1 < len(mentions) else len(tokens),
+                                     objectless=True)
+        anchor = owner
+        if anchor is None:
+            # "a red armchair and a lamp beside it": "it" is the thing named just before
+            if not (rel and tokens[after - 1] in ("it", "them")):
+                continue
+            anchor = mentions[k - 1]
+        d = a.entities[m.entity]
+        if rel and rel != "between" and not d.relations and d is not a.entities[anchor.entity] and (
+                after >= len(tokens) or tokens[after] in ("it", "them", ",", ".", "and")):
+            d.relations.append((rel, a.entities[anchor.entity].id, None))
     # drop self relations and keep at most one 'on'
     for d in a.entities:
         seen_on = False

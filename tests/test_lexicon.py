@@ -123,3 +123,19 @@ def test_grounding_never_lets_the_model_reverse_a_stated_relation():
     fixed, _ = lexicon.ground(model, a)
     assert [(r.type, r.target) for r in fixed.entity("sphere").relations] == [("on", "cube")]
     assert fixed.entity("cube").relations == []
+
+
+@pytest.mark.parametrize("prompt,expected", [
+    ("a cottage with three oak trees behind it and a puppy in front",
+     {"tree": [("behind", "house", None)], "dog": [("in_front_of", "house", None)]}),
+    ("a tower with a wall to its left and a bridge to its right",
+     {"wall": [("left_of", "tower", None)], "bridge": [("right_of", "tower", None)]}),
+])
+def test_with_clauses_without_an_object(prompt, expected):
+    _, d = read(prompt)
+    assert {k: d[k].relations for k in expected} == expected
+
+
+def test_self_corrections_keep_the_corrected_words():
+    a, d = read("a bird on a street lamp? no, a bird on a wall")
+    assert a.kinds() == ["bird", "wall"] and d["bird"].relations == [("on", "wall", None)]
