@@ -104,6 +104,30 @@ def _problems(err: SceneError | ValueError) -> list[str]:
     return [str(err)]
 
 
+def _decode_valid(backend: Backend, base: list[dict], schema: dict, opts: Options, on_progress, cancel,
+                  what: str) -> tuple[Scene, str, int, int]:
+    """Ask ``backend`` until a reply validates, feeding the errors back for up to ``repair_rounds``.
+
+    Returns (scene, reply text, attempts, tokens); raises ``GenerationFailed`` with the last problems.
+    """
+    msgs, problems, replies, tokens = base, [], [], 0
+    for attempt in range(opts.repair_rounds + 1):
+        gen = backend.generate(Request(msgs, schema, opts.max_tokens, opts.temperature, opts.seed + attempt,
+                                       on_progress, cancel))
+        tokens += gen.tokens
+        replies.append(gen.text)
+        try:
+            return parse_scene(tidy(gen.text)), gen.text, attempt + 1, tokens
+        except SceneError as err:
+            problems = _problems(err)
+            msgs = prompting.repair_messages(base, gen.text, problems)
+            if on_progress:
+                on_progress("repairing", 0)
+    raise GenerationFailed(
+        f"the model did not produce a valid {what} after {opts.repair_rounds + 1} attempts; "
+        f"last problems: {'; '.join(problems[:5])}{_backend_hint(backend)}", replies)
+
+
 def generate(prompt: str, backend: Backend, options: Options | None = None,
              on_progress: ProgressFn | None = None, cancel=None) -> Result:
     """Turn ``prompt`` into a validated ``Scene`` with ``backend``."""
@@ -117,31 +141,12 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
     analysis = lexicon.analyze(prompt)
     schema = decoding_schema(analysis, opts.narrow)
     base = prompting.messages(prompt, prompting.hint(analysis) if opts.narrow else None)
-    msgs = base
-    replies: list[str] = []
-    problems: list[str] = []
-    tokens = 0
-    for attempt in range(opts.repair_rounds + 1):
-        gen = backend.generate(Request(msgs, schema, opts.max_tokens, opts.temperature, opts.seed + attempt,
-                                       on_progress, cancel))
-        tokens += gen.tokens
-        replies.append(gen.text)
-        try:
-            scene = parse_scene(tidy(gen.text))
-        except SceneError as err:
-            problems = _problems(err)
-            msgs = prompting.repair_messages(base, gen.text, problems)
-            if on_progress:
-                on_progress("repairing", 0)
-            continue
-        warnings: list[str] = []
-        if opts.grounding:
-            scene, warnings = lexicon.ground(scene, analysis)
-        scene = scene.model_copy(update={"seed": opts.seed})
-        return Result(scene, gen.text, attempt + 1, warnings, time.perf_counter() - t0, tokens, analysis)
-    raise GenerationFailed(
-        f"the model did not produce a valid scene after {opts.repair_rounds + 1} attempts; "
-        f"last problems: {'; '.join(problems[:5])}{_backend_hint(backend)}", replies)
+    scene, raw, attempts, tokens = _decode_valid(backend, base, schema, opts, on_progress, cancel, "scene")
+    warnings: list[str] = []
+    if opts.grounding:
+        scene, warnings = lexicon.ground(scene, analysis)
+    scene = scene.model_copy(update={"seed": opts.seed})
+    return Result(scene, raw, attempts, warnings, time.perf_counter() - t0, tokens, analysis)
 
 
 def refine(scene: Scene, instruction: str, backend: Backend, options: Options | None = None,
@@ -167,21 +172,7 @@ def refine(scene: Scene, instruction: str, backend: Backend, options: Options | 
     schema = schema_mod.generation_schema(kinds=kinds if opts.narrow else None,
                                           color_names=(colors + ["white", "black", "gray"]) if opts.narrow and colors else None)
     base = prompting.refine_messages(json.dumps(current, separators=(", ", ": ")), instruction)
-    msgs, problems, replies, tokens = base, [], [], 0
-    for attempt in range(opts.repair_rounds + 1):
-        gen = backend.generate(Request(msgs, schema, opts.max_tokens, opts.temperature, opts.seed + attempt,
-                                       on_progress, cancel))
-        tokens += gen.tokens
-        replies.append(gen.text)
-        try:
-            new = parse_scene(tidy(gen.text))
-        except SceneError as err:
-            problems = _problems(err)
-            msgs = prompting.repair_messages(base, gen.text, problems)
-            continue
-        new, warnings = lexicon.ground_edit(scene, new, analysis) if opts.grounding else (new, [])
-        new = new.model_copy(update={"seed": scene.seed, "camera": scene.camera})
-        return Result(new, gen.text, attempt + 1, warnings, time.perf_counter() - t0, tokens, analysis)
-    raise GenerationFailed(
-        f"the model did not produce a valid edit after {opts.repair_rounds + 1} attempts; "
-        f"last problems: {'; '.join(problems[:5])}{_backend_hint(backend)}", replies)
+    new, raw, attempts, tokens = _decode_valid(backend, base, schema, opts, on_progress, cancel, "edit")
+    new, warnings = lexicon.ground_edit(scene, new, analysis) if opts.grounding else (new, [])
+    new = new.model_copy(update={"seed": scene.seed, "camera": scene.camera})
+    return Result(new, raw, attempts, warnings, time.perf_counter() - t0, tokens, analysis)

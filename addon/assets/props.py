@@ -27,28 +27,10 @@ def _from_arrays(verts, polys, slot: int, smooth: bool = False) -> MeshData:
     return mesh.from_polys(np.asarray(verts, dtype=np.float64), polys, slot, smooth)
 
 
-def signed_volume(m: MeshData) -> float:
-    v = m.verts.astype(np.float64)
-    vol = 0.0
-    for s, t in zip(m.loop_start, m.loop_total):
-        idx = m.loop_verts[s:s + t]
-        p0 = v[idx[0]]
-        a, b = v[idx[1:-1]], v[idx[2:]]
-        vol += float(np.einsum("j,ij->", p0, np.cross(a, b)))
-    return vol / 6.0
-
-
-def flipped(m: MeshData) -> MeshData:
-    """Reverse every polygon's winding."""
-    loops = m.loop_verts.copy()
-    for s, t in zip(m.loop_start, m.loop_total):
-        loops[s:s + t] = loops[s:s + t][::-1]
-    return MeshData(m.verts, loops, m.loop_start, m.loop_total, m.face_slot.copy(), m.smooth)
-
-
-def outward(m: MeshData) -> MeshData:
-    """For a closed mesh: make the winding point outward (positive volume)."""
-    return flipped(m) if signed_volume(m) < 0 else m
+# winding helpers live in mesh.py; these names are what the other asset modules import
+signed_volume = mesh.signed_volume
+flipped = mesh.flipped
+outward = mesh.orient_outward
 
 
 def fit(m: MeshData, size, smooth: bool = False) -> MeshData:
