@@ -45,3 +45,15 @@ def _run_cli(args, env=None, timeout=600):
 def run_cli():
     """Run ``python -m worldsmith ARGS`` as a real subprocess; returns the CompletedProcess."""
     return _run_cli
+
+
+@pytest.fixture(scope="module")
+def addon():
+    """The Worldsmith add-on enabled in the bpy module for one test module, disabled afterwards."""
+    import addon_utils
+    import bpy
+    mod = addon_utils.enable("worldsmith", default_set=True, handle_error=None)
+    assert mod is not None and hasattr(bpy.types.Scene, "worldsmith")
+    yield mod
+    if "worldsmith" in bpy.context.preferences.addons:
+        addon_utils.disable("worldsmith", default_set=True, handle_error=None)

@@ -18,15 +18,6 @@ SCENE = {"version": 1, "entities": [{"id": "tree", "kind": "pine_tree", "count":
                                     {"id": "house", "kind": "house", "color": "blue"}]}
 
 
-@pytest.fixture(scope="module")
-def addon():
-    mod = addon_utils.enable("worldsmith", default_set=True, handle_error=None)
-    assert mod is not None
-    yield mod
-    if "worldsmith" in bpy.context.preferences.addons:
-        addon_utils.disable("worldsmith", default_set=True, handle_error=None)
-
-
 def test_the_command_is_registered_and_removed(addon):
     assert addon._cli_handle is not None
     addon_utils.disable("worldsmith", default_set=True, handle_error=None)

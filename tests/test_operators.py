@@ -14,7 +14,6 @@ import time
 import bpy
 import pytest
 
-import addon_utils  # noqa: E402  (importable once bpy is)
 
 from worldsmith import preferences
 from worldsmith.addon import jobs
@@ -30,15 +29,6 @@ DSL = {
         {"id": "trees", "kind": "pine_tree", "count": 2, "relations": [{"type": "behind", "target": "house"}]},
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def addon():
-    mod = addon_utils.enable("worldsmith", default_set=True, handle_error=None)
-    assert mod is not None and hasattr(bpy.types.Scene, "worldsmith")
-    yield mod
-    if "worldsmith" in bpy.context.preferences.addons:
-        addon_utils.disable("worldsmith", default_set=True, handle_error=None)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import bpy
 import pytest
 
-import addon_utils  # noqa: E402  (importable once bpy is)
 from worldsmith import preferences
 from worldsmith.addon import jobs
 from worldsmith.panels import sidebar
@@ -81,15 +80,6 @@ class Recorder:
 
     def alerts(self):
         return [e[1] for e in self.log if e[0] == "label" and e[4]]
-
-
-@pytest.fixture(scope="module")
-def addon():
-    mod = addon_utils.enable("worldsmith", default_set=True, handle_error=None)
-    assert mod is not None
-    yield mod
-    if "worldsmith" in bpy.context.preferences.addons:
-        addon_utils.disable("worldsmith", default_set=True, handle_error=None)
 
 
 @pytest.fixture
