@@ -2,7 +2,8 @@
 
 This file is the Blender extension's entry point and must stay thin: it only
 registers and unregisters the UI modules, importing them lazily so that the
-pure packages (``scene_dsl``, ``addon``) can be used without Blender's UI.
+packages below the UI (``scene_dsl``, ``generation``, ``blender``, ``dataset``, ``cli``) can be used
+without Blender's UI (see the README's project layout).
 """
 
 _cli_handle = None
@@ -10,7 +11,7 @@ _cli_handle = None
 
 def cli_command(argv):
     """``blender -b -c worldsmith ...``: the same parser as the ``worldsmith`` console script."""
-    from .addon import cli
+    from . import cli
     return cli.run(list(argv))
 
 

@@ -1,6 +1,6 @@
 """``python -m worldsmith``: the same command line as the ``worldsmith`` script."""
 import sys
 
-from .addon.cli import main
+from .cli import main
 
 sys.exit(main())

@@ -10,7 +10,7 @@ import os
 import bpy
 from bpy.props import EnumProperty, IntProperty, StringProperty
 
-from .addon.backends import BackendSettings
+from .generation.backends import BackendSettings
 
 ADDON_ID = __package__          # "worldsmith", or "bl_ext.<repo>.worldsmith" when installed as an extension
 

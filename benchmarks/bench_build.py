@@ -19,18 +19,10 @@ import statistics
 import sys
 import time
 
-try:
-    import bpy
-    from worldsmith.addon import builder
-    from worldsmith.scene_dsl import catalog, layout as layout_mod
-    from worldsmith.scene_dsl.models import MATERIALS, Scene
-except ImportError:  # run from the repository root without the package installed
-    import os
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    import bpy
-    from worldsmith.addon import builder
-    from worldsmith.scene_dsl import catalog, layout as layout_mod
-    from worldsmith.scene_dsl.models import MATERIALS, Scene
+import bpy
+from worldsmith.blender import builder
+from worldsmith.scene_dsl import catalog, layout as layout_mod
+from worldsmith.scene_dsl.models import MATERIALS, Scene
 
 COLORS = ("red", "steelblue", "#8b5a2b", "gold", "forestgreen", "white", "slategray", "#c0392b")
 

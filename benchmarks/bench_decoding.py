@@ -29,14 +29,10 @@ import statistics
 import sys
 import time
 
-try:
-    from worldsmith.addon import pipeline, prompting
-except ImportError:  # run from the repository root without the package installed
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    from worldsmith.addon import pipeline, prompting
-from worldsmith.addon.backends.base import Request
-from worldsmith.addon.backends.fastgrammar import ReferenceChecker
-from worldsmith.addon.backends.local import LocalBackend, schema_to_gbnf
+from worldsmith.generation import pipeline, prompting
+from worldsmith.generation.backends.base import Request
+from worldsmith.generation.backends.fastgrammar import ReferenceChecker
+from worldsmith.generation.backends.local import LocalBackend, schema_to_gbnf
 from worldsmith.scene_dsl import lexicon
 
 PROMPTS = (
@@ -104,7 +100,7 @@ def _mask_costs(backend: LocalBackend, schema: dict, tokens: list[int]) -> tuple
 
 def _build_seconds(scene) -> float:
     import bpy
-    from worldsmith.addon import builder
+    from worldsmith.blender import builder
     t0 = time.perf_counter()
     builder.build_scene(scene, bpy.context.scene)
     return time.perf_counter() - t0

@@ -12,17 +12,9 @@ import random
 import statistics
 import time
 
-try:
-    from worldsmith.scene_dsl import catalog
-    from worldsmith.scene_dsl.layout import solve
-    from worldsmith.scene_dsl.models import Scene
-except ImportError:  # run from the repository root without the package installed
-    import os
-    import sys
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    from worldsmith.scene_dsl import catalog
-    from worldsmith.scene_dsl.layout import solve
-    from worldsmith.scene_dsl.models import Scene
+from worldsmith.scene_dsl import catalog
+from worldsmith.scene_dsl.layout import solve
+from worldsmith.scene_dsl.models import Scene
 
 SIZES = (100, 500, 1000, 2000)
 REL = ("left_of", "right_of", "in_front_of", "behind", "near", "next_to", "between", "around",

@@ -21,11 +21,10 @@ One run, side by side, as a table and as JSON with stable keys
   SceneBench prompts, decoding tokens/s seen there, render seconds per engine
   (Workbench and Cycles always, Eevee with ``eevee=True``).
 
-Run directly: ``python benchmarks/perf.py [--quick] [--json] [--eevee]``.
+Run directly: ``python -m worldsmith.benchmarks.perf [--quick] [--json] [--eevee]`` (or ``worldsmith bench perf``).
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import platform
@@ -96,22 +95,6 @@ SCRIPT_GROUND = {"grass": "#4f8a32", "sand": "#d8c08a", "snow": "#f4f6fa", "dirt
                  "water": "#1f5f7f", "concrete": "#9c9c98", "wood": "#9a6b43"}
 
 
-def _import_worldsmith():
-    try:
-        import worldsmith  # noqa: F401
-    except ImportError:  # run from a checkout without the package installed
-        sys.path.insert(0, str(HERE.parent.parent))
-
-
-def _optional(name: str):
-    """Import ``benchmarks/<name>.py`` if it exists, else None."""
-    path = HERE / f"{name}.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location(f"worldsmith_bench_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _quiet(*_a, **_k):
@@ -143,9 +126,8 @@ def big_scene(n: int, group: int = 50):
 
 
 def _fresh():
-    import bpy
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    return bpy.context.scene
+    from worldsmith.blender import scene_io
+    return scene_io.fresh_scene()
 
 
 def naive_build(scene, layout, budget_s: float = NAIVE_BUDGET_S) -> tuple[float, int]:
@@ -180,7 +162,7 @@ def naive_build(scene, layout, budget_s: float = NAIVE_BUDGET_S) -> tuple[float,
 
 def bench_build(sizes, log=_quiet) -> dict:
     import bpy
-    from worldsmith.addon import builder
+    from worldsmith.blender import builder
     from worldsmith.scene_dsl import layout as layout_mod
     _fresh()
     builder.build_scene(big_scene(60), bpy.context.scene)   # warm-up: asset meshes, materials
@@ -218,7 +200,7 @@ def bench_build(sizes, log=_quiet) -> dict:
 
 def bpy_script(scene, layout) -> str:
     """A hand-written-style bpy script that builds ``scene`` from primitives at ``layout``'s positions."""
-    from worldsmith.addon import camera as camera_mod
+    from worldsmith.blender import camera as camera_mod
     from worldsmith.scene_dsl import colors
     import numpy as np
     lines = ["import bpy", "import math", "",
@@ -305,7 +287,7 @@ def bench_compactness(tokenize, log=_quiet) -> dict:
 
 def bench_render(res, eevee: bool, quick: bool, log=_quiet) -> dict:
     import tempfile
-    from worldsmith.addon import builder, render
+    from worldsmith.blender import builder, render
     from worldsmith.scene_dsl.models import parse_scene
     scene = parse_scene(COMPACT_SCENES["red car, white house, sunset, two pines"])
     bl = _fresh()
@@ -328,8 +310,9 @@ def bench_render(res, eevee: bool, quick: bool, log=_quiet) -> dict:
 
 def bench_end_to_end(backend, options, n_prompts: int, log=_quiet) -> dict:
     import bpy
-    from worldsmith.addon import builder, pipeline
-    from worldsmith.addon.bench_cli import PROMPTS, load_prompts, select
+    from worldsmith.blender import builder
+    from worldsmith.generation import pipeline
+    from worldsmith.benchmarks.cli import PROMPTS, load_prompts, select
     rows = select(load_prompts(PROMPTS), n_prompts)
     bl = _fresh()
     t0 = time.perf_counter()   # the first request compiles the grammar: timed apart
@@ -364,17 +347,17 @@ def bench_end_to_end(backend, options, n_prompts: int, log=_quiet) -> dict:
 
 def _backend(backend_args):
     if backend_args is not None:
-        from worldsmith.addon.cli import open_backend
+        from worldsmith.cli.options import open_backend
         return open_backend(backend_args)
-    from worldsmith.addon.backends.local import LocalBackend
+    from worldsmith.generation.backends.local import LocalBackend
     return LocalBackend(None)
 
 
 def _options(backend_args):
     if backend_args is not None:
-        from worldsmith.addon.cli import pipeline_options
+        from worldsmith.cli.options import pipeline_options
         return pipeline_options(backend_args)
-    from worldsmith.addon.pipeline import Options
+    from worldsmith.generation.pipeline import Options
     return Options()
 
 
@@ -385,7 +368,6 @@ def run(quick: bool = False, eevee: bool = False, backend_args=None, log=_quiet,
         skip=()) -> dict:
     """The whole suite; returns the JSON-ready result. ``backend``: an open backend to use (and
     leave open); ``skip``: section names to leave out (they read ``{"available": false, "skipped": true}``)."""
-    _import_worldsmith()
     sizes = QUICK_SIZES if quick else SIZES
     result: dict = {"schema": SCHEMA, "quick": quick,
                     "meta": {"python": platform.python_version(), "machine": platform.machine(),
@@ -408,29 +390,20 @@ def run(quick: bool = False, eevee: bool = False, backend_args=None, log=_quiet,
 
 
 def _model_sections(result, backend, backend_args, quick, eevee, skip, load_s, log) -> None:
-    mod = _optional("bench_decoding") if "decoding" not in skip else None
-    if "decoding" in skip:
-        pass
-    elif mod is None:
-        result["decoding"] = {"available": False}
-    else:
+    from . import bench_decoding, bench_layout
+    if "decoding" not in skip:
         log("decoding: benchmarks/bench_decoding.py")
         try:
             try:
-                figures = mod.run(quick, backend=backend)
+                figures = bench_decoding.run(quick, backend=backend)
             except TypeError:
-                figures = mod.run(quick)
+                figures = bench_decoding.run(quick)
             result["decoding"] = {"available": True, **figures}
         except Exception as exc:  # someone else's benchmark: report, do not fail the suite
             result["decoding"] = {"available": False, "error": f"{type(exc).__name__}: {exc}"}
-    mod = _optional("bench_layout") if "layout" not in skip else None
-    if "layout" in skip:
-        pass
-    elif mod is None:
-        result["layout"] = {"available": False}
-    else:
+    if "layout" not in skip:
         try:
-            raw = mod.run(sizes=(100, 500), repeats=1) if quick else mod.run()
+            raw = bench_layout.run(sizes=(100, 500), repeats=1) if quick else bench_layout.run()
             result["layout"] = {"available": True,
                                 "median_s": {str(k): round(v["median_s"], 4) for k, v in raw.items()}}
         except Exception as exc:

@@ -11,7 +11,7 @@ classes = (*properties.classes, *model_ops.classes, *scene_ops.classes, *menu.cl
 @persistent
 def _stop_on_load(*_args):
     """A new file is being opened: stop any running generation (its result would have nowhere to go)."""
-    from ..addon import jobs
+    from ..generation import jobs
     job = jobs.current()
     if job is not None:
         job.cancel()
@@ -29,7 +29,7 @@ def register():
 
 
 def unregister():
-    from ..addon import jobs
+    from ..generation import jobs
     _stop_on_load()
     if _stop_on_load in bpy.app.handlers.load_pre:
         bpy.app.handlers.load_pre.remove(_stop_on_load)

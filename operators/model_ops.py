@@ -1,6 +1,6 @@
 """Generate and Refine: the two operators that ask the model.
 
-Interactive Blender: the model runs on a worker thread (``addon.jobs``); a
+Interactive Blender: the model runs on a worker thread (``generation.jobs``); a
 timer wakes this operator's modal loop, which drains the job's queue, shows
 progress in the status bar and, once the DSL is ready, builds it on the main
 thread. Esc (or the Cancel button) stops at once and leaves the scene as it
@@ -13,7 +13,7 @@ import bpy
 from bpy.props import StringProperty
 
 from .. import preferences
-from ..addon import jobs
+from ..generation import jobs
 from ..scene_dsl.errors import SceneError
 from .properties import remember, set_message
 
@@ -39,7 +39,7 @@ def status_bar(context, text: str | None) -> None:
 
 def build(context, scene_dsl, bl_scene=None):
     """Build a validated Scene into the scene with the panel's resolution; returns the BuildResult."""
-    from ..addon import builder
+    from ..blender import builder
     bl_scene = bl_scene or context.scene
     s = bl_scene.worldsmith
     if not s.defaults_applied:      # a scene's first build adopts the preferences' render defaults
@@ -180,7 +180,7 @@ class WORLDSMITH_OT_generate(ModelOperator, bpy.types.Operator):
         return text
 
     def make_task(self, context, text):
-        from ..addon import pipeline
+        from ..generation import pipeline
         options = pipeline.Options(seed=context.scene.worldsmith.seed)
 
         def task(backend, ctx):
@@ -220,7 +220,8 @@ class WORLDSMITH_OT_refine(ModelOperator, bpy.types.Operator):
         return text
 
     def make_task(self, context, text):
-        from ..addon import builder, pipeline
+        from ..blender import builder
+        from ..generation import pipeline
         from ..scene_dsl.models import parse_scene
         stored = builder.read_dsl(context.scene)
         if not stored:

@@ -39,10 +39,6 @@ class WorldsmithSceneSettings(bpy.types.PropertyGroup):
                                    description="The preferences' render defaults were copied in at the first build")
 
 
-def scene_settings(scene) -> WorldsmithSceneSettings:
-    return scene.worldsmith
-
-
 def remember(scene, text: str, action: str) -> None:
     """Add a prompt to the scene's history (newest last, at most ``HISTORY_LIMIT``)."""
     hist = scene.worldsmith.history

@@ -7,7 +7,7 @@ from bpy.props import StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from .. import preferences
-from ..addon import jobs
+from ..generation import jobs
 from ..scene_dsl.errors import SceneError
 from .model_ops import build, interactive, summary
 from .properties import remember, set_message
@@ -56,7 +56,7 @@ class WORLDSMITH_OT_rebuild(bpy.types.Operator):
         return _idle()
 
     def execute(self, context):
-        from ..addon.builder import read_dsl
+        from ..blender.builder import read_dsl
         text = read_dsl(context.scene)
         if not text:
             return _error(self, context, "this scene has no Worldsmith DSL to rebuild from")
@@ -80,12 +80,12 @@ class WORLDSMITH_OT_render(bpy.types.Operator):
         return _idle()
 
     def settings(self, context):
-        from ..addon.render import RenderSettings
+        from ..blender.render import RenderSettings
         s = context.scene.worldsmith
         return RenderSettings(s.engine, "cpu", s.samples, (s.resolution_x, s.resolution_y))
 
     def execute(self, context):
-        from ..addon import render
+        from ..blender import render
         try:
             settings = self.settings(context)
         except ValueError as exc:
@@ -162,7 +162,7 @@ class WORLDSMITH_OT_export_dsl(bpy.types.Operator, ExportHelper):
         return True
 
     def execute(self, context):
-        from ..addon.builder import read_dsl
+        from ..blender.builder import read_dsl
         from ..scene_dsl.models import parse_scene
         text = read_dsl(context.scene)
         if not text:

@@ -9,7 +9,7 @@ import textwrap
 import bpy
 
 from .. import preferences
-from ..addon import jobs
+from ..generation import jobs
 
 MODEL_ICONS = {"loaded": "CHECKMARK", "loading": "TIME", "missing": "ERROR", "error": "ERROR", "unloaded": "DOT"}
 LEVEL_ICONS = {"INFO": "INFO", "WARNING": "ERROR", "ERROR": "CANCEL"}

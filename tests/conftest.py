@@ -24,7 +24,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(scope="session")
 def backend():
     """The real embedded Gemma 3 270M, loaded once for the whole session."""
-    from worldsmith.addon.backends.local import LocalBackend
+    from worldsmith.generation.backends.local import LocalBackend
     b = LocalBackend(None, n_threads=os.cpu_count() or 2)
     yield b
     b.close()

@@ -1,0 +1,1 @@
+"""SceneBench: ``prompts.jsonl`` (prompts with checkable constraints) and ``checker`` (the judge)."""

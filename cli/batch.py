@@ -1,0 +1,112 @@
+"""``worldsmith batch``: the command line of dataset batches (see ``dataset/batch.py``)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from ..dataset.batch import __doc__ as batch_doc
+from ..dataset.batch import EXIT_PARTIAL, EXIT_STOPPED, run_batch
+from ..dataset.inputs import parse_shard, read_prompts, select_shard
+from ..dataset.store import Config, finished_renders, probe_writable, write_annotations, write_contact_sheet
+from ..files.atomic import write_atomic
+from .options import (EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, add_render_options,
+                      backend_settings, pipeline_options)
+
+
+def register(sub) -> dict:
+    p = sub.add_parser("batch", help="a prompts file -> many labelled scenes (renders, masks, COCO)",
+                       description=(batch_doc or "").split("\n\n")[0])
+    p.add_argument("prompts", help="JSONL ({\"id\", \"prompt\", \"seed\"} a line) or plain text, one prompt a line")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes on this machine (default 1)")
+    p.add_argument("--shard", default=None, metavar="i/n",
+                   help="process only shard i of n (0 <= i < n), split by a stable hash of the id")
+    p.add_argument("--variants", type=int, default=1, help="renders per prompt, seeds seed..seed+K-1")
+    add_model_options(p)
+    add_render_options(p)
+    p.set_defaults(samples=16, resolution=(640, 360))
+    return {"batch": cmd_batch}
+
+
+def cmd_batch(args, backend=None) -> int:
+    from ..generation.errors import ModelError
+    from ..blender.render import RenderSettings
+    if args.no_render:
+        raise CliError("batch always renders (labels come from the render); drop --no-render", EXIT_BAD_INPUT)
+    if not 1 <= args.variants <= 1000:
+        raise CliError("--variants must be between 1 and 1000", EXIT_BAD_INPUT)
+    if not 1 <= args.jobs <= 256:
+        raise CliError("--jobs must be between 1 and 256", EXIT_BAD_INPUT)
+    try:
+        RenderSettings(args.engine, args.device, args.samples, tuple(args.resolution))
+        shard = parse_shard(args.shard) if args.shard else None
+        items, bad = read_prompts(args.prompts, args.seed)
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    log = lambda msg: print(f"worldsmith: {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    for b in bad:
+        log(f"{args.prompts}:{b.line}: skipped: {b.reason}")
+    if not items:
+        raise CliError(f"{args.prompts} holds no usable prompt", EXIT_BAD_INPUT)
+    total_lines = len(items)
+    if shard:
+        items = select_shard(items, *shard)
+        log(f"shard {shard[0]}/{shard[1]}: {len(items)} of {total_lines} prompts")
+
+    out = Path(args.out).absolute()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe_writable(out)
+    except OSError as exc:
+        raise CliError(f"the output folder {out} is not writable: {exc}", EXIT_BAD_INPUT) from None
+
+    cpus = os.cpu_count() or 1
+    jobs = max(1, min(args.jobs, len(items) or 1))
+    threads = args.threads or max(1, min(8, cpus // jobs))
+    bs = backend_settings(args)
+    bs.threads = threads
+    cfg = Config(str(out), args.variants, args.engine, args.device, args.samples, tuple(args.resolution),
+                 backend=asdict(bs), options=asdict(pipeline_options(args)),
+                 threads=threads if jobs > 1 else None)
+    suffix = f".shard{shard[0]}of{shard[1]}" if shard else ""
+    t0 = time.perf_counter()
+    try:
+        summary = run_batch(items, cfg, jobs, backend=backend, log=log)
+    except ModelError as exc:
+        raise CliError(str(exc), EXIT_MODEL) from None
+    seconds = time.perf_counter() - t0
+
+    rows = finished_renders(items, cfg) if not summary.stopped else []
+    n_ann = 0
+    if not summary.stopped:
+        try:
+            n_ann = write_annotations(rows, out / f"annotations{suffix}.json")
+            write_contact_sheet(rows, out / f"contact_sheet{suffix}.png")
+        except OSError as exc:
+            summary.stopped = f"cannot write to {out}: {exc}"
+    report = {"prompts_file": str(Path(args.prompts).absolute()), "out": str(out),
+              "shard": list(shard) if shard else None, "prompts": len(items),
+              "done": len(summary.done), "skipped": len(summary.skipped), "failed": summary.failed,
+              "malformed_lines": [asdict(b) for b in bad], "renders": len(rows), "annotations": n_ann,
+              "seconds": round(seconds, 2),
+              "per_prompt_seconds": round(seconds / len(summary.done), 2) if summary.done else None,
+              "status": "stopped" if summary.stopped else "complete", "stop_reason": summary.stopped,
+              "settings": {"engine": args.engine, "samples": args.samples, "resolution": list(args.resolution),
+                           "variants": args.variants, "jobs": jobs, "backend": args.backend}}
+    try:
+        write_atomic(out / f"report{suffix}.json", json.dumps(report, indent=2) + "\n")
+    except OSError:
+        pass
+    log(f"batch: {len(summary.done)} done, {len(summary.skipped)} skipped, {len(summary.failed)} failed, "
+        f"{len(bad)} malformed line(s) in {seconds:.1f} s; {len(rows)} render(s), {n_ann} annotation(s)")
+    for f in summary.failed:
+        log(f"  failed: {f['id']} (line {f['line']}): {f['reason']}")
+    if summary.stopped:
+        if summary.stopped.startswith("the model could not be loaded"):
+            raise CliError(summary.stopped, EXIT_MODEL)
+        raise CliError(f"batch stopped: {summary.stopped}; re-run the same command to resume", EXIT_STOPPED)
+    return EXIT_PARTIAL if summary.failed else EXIT_OK

@@ -1,0 +1,106 @@
+"""Options and helpers every subcommand shares: exit codes, model and render options."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_MODEL = 0, 2, 3
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def _resolution(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"resolution must look like 960x540, not {text!r}") from None
+    return w, h
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--backend", choices=("local", "http"), default="local",
+                   help="local: llama-cpp-python in this process; http: an OpenAI-compatible server")
+    g.add_argument("--model", default=None,
+                   help="GGUF path (local) or model name (http); default: the embedded Gemma 3 270M")
+    g.add_argument("--endpoint", default=None, help="http backend: server base URL, e.g. http://127.0.0.1:8080")
+    g.add_argument("--api-key-env", default=None, metavar="VAR",
+                   help="http backend: name of the environment variable that holds the API key")
+    g.add_argument("--gpu-layers", type=int, default=0,
+                   help="layers to offload to the GPU (-1 = all; needs a CUDA/Metal build of llama-cpp-python)")
+    g.add_argument("--ctx", type=int, default=4096, help="context size in tokens")
+    g.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores, up to 8)")
+    g.add_argument("--seed", type=int, default=0, help="sampling, layout and variant seed")
+    g.add_argument("--decoder", choices=("fast", "reference"), default=None,
+                   help="local backend: fast = llguidance masks (default when installed); "
+                        "reference = llama.cpp's grammar sampler")
+    g.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
+    g.add_argument("--repair-rounds", type=int, default=2, help="extra attempts when a reply is invalid")
+    g.add_argument("--max-tokens", type=int, default=768, help="longest reply the model may write")
+    g.add_argument("--no-grounding", action="store_true",
+                   help="keep the model's reply as it is instead of reconciling it with the prompt's explicit words")
+
+
+def add_render_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("render")
+    g.add_argument("--engine", choices=("cycles", "eevee", "workbench"), default="cycles")
+    g.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="Cycles device")
+    g.add_argument("--samples", type=int, default=32)
+    g.add_argument("--resolution", type=_resolution, default=(960, 540), metavar="WxH")
+    g.add_argument("--no-render", action="store_true", help="write scene.json and scene.blend only")
+
+
+def progress(msg: str) -> None:
+    print(f"worldsmith: {msg}", file=sys.stderr, flush=True)
+
+
+def render_settings(args):
+    from ..blender.render import RenderSettings
+    if args.no_render:
+        return None
+    try:
+        return RenderSettings(args.engine, args.device, args.samples, tuple(args.resolution))
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+
+
+def backend_settings(args):
+    from ..generation.backends import BackendSettings
+    api_key = None
+    if getattr(args, "api_key_env", None):
+        api_key = os.environ.get(args.api_key_env)
+        if api_key is None:
+            raise CliError(f"environment variable {args.api_key_env} is not set", EXIT_BAD_INPUT)
+    return BackendSettings(args.backend, args.model, args.gpu_layers, args.ctx, args.threads, args.seed,
+                           args.endpoint, api_key, decoder=getattr(args, "decoder", None))
+
+
+def open_backend(args):
+    from ..generation.backends import create
+    from ..generation.errors import ModelError
+    t0 = time.perf_counter()
+    what = (f"{args.endpoint or '?'}, model {args.model or 'default'}" if args.backend == "http"
+            else args.model or "embedded Gemma 3 270M")
+    progress(f"loading model ({args.backend}: {what})")
+    try:
+        backend = create(backend_settings(args))
+    except ModelError as exc:
+        raise CliError(str(exc), EXIT_MODEL) from None
+    info = backend.info()
+    progress(f"model ready in {time.perf_counter() - t0:.1f} s on {info.get('device', '?')}"
+              f" (gpu layers {info.get('n_gpu_layers', 0)})")
+    return backend
+
+
+def pipeline_options(args):
+    from ..generation.pipeline import Options
+    return Options(seed=args.seed, temperature=args.temperature, max_tokens=max(1, args.max_tokens),
+                   repair_rounds=max(0, args.repair_rounds), grounding=not args.no_grounding)
+
+

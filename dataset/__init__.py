@@ -1,0 +1,2 @@
+"""Datasets: batches of labelled scenes from a prompts file (inputs, on-disk store,
+workers), instance masks and COCO."""

@@ -1,0 +1,437 @@
+"""Any OpenAI-compatible server: llama.cpp's ``llama-server``, ``python -m
+llama_cpp.server``, Ollama, vLLM.
+
+``POST {endpoint}/v1/chat/completions`` with ``stream: true`` and the DSL's
+JSON Schema as the response format. Two spellings of that format exist; we
+send OpenAI's ``{"type": "json_schema", ...}`` first and fall back to
+llama-cpp-python's ``{"type": "json_object", "schema": ...}`` when a server
+rejects the first (and remember which one worked).
+
+Every failure becomes a ``ModelError`` whose message names the endpoint:
+unreachable, wrong URL, HTML or empty or non-JSON or truncated replies, an
+unknown model, a server that dies mid-reply, a server that stops answering
+(connect/read timeouts). 429 and 5xx get a few retries with backoff before the
+reply starts. Replies that finish normally but do not match the schema are
+counted; ``failure_hint()`` then says the server does not seem to honour the
+schema, and the pipeline adds that to its final error.
+
+The API key goes only into the ``Authorization`` header: it is never part of
+a message, ``info()``, ``repr()`` or anything written to disk.
+"""
+from __future__ import annotations
+
+import json
+import queue
+import re
+import threading
+import time
+from urllib.parse import urlsplit
+
+from .base import Cancelled, Generation, ModelError, Request, Stream
+
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+_FORMATS = (
+    ("json_schema", lambda s: {"type": "json_schema", "json_schema": {"name": "scene", "schema": s, "strict": True}}),
+    ("json_object+schema", lambda s: {"type": "json_object", "schema": s}),
+)
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _requests():
+    import requests
+    return requests
+
+
+class HttpBackend:
+    name = "http"
+
+    def __init__(self, settings, *, connect_timeout: float = 5.0, retries: int = 2, backoff: float = 0.5):
+        endpoint = (settings.endpoint or "").strip()
+        if not endpoint:
+            raise ModelError("the http backend needs --endpoint URL (e.g. http://127.0.0.1:8080)")
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ModelError(f"--endpoint must be an http:// or https:// URL, not {endpoint!r}")
+        base = endpoint.rstrip("/")
+        if base.endswith("/v1"):
+            base = base[:-3]
+        self.endpoint = base
+        self.model = settings.model or None
+        self.read_timeout = float(settings.timeout or 120.0)
+        self.connect_timeout = connect_timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self._fmt = 0
+        self._replies = 0
+        self._nonconforming = 0
+        requests = _requests()
+        self._session = requests.Session()
+        if parts.hostname in _LOOPBACK:
+            self._session.trust_env = False        # no proxy, no .netrc for loopback
+        self._has_key = bool(settings.api_key)
+        if settings.api_key:
+            self._session.headers["Authorization"] = f"Bearer {settings.api_key}"
+        self.served = self._probe()
+
+    def __repr__(self) -> str:
+        return f"HttpBackend(endpoint={self.endpoint!r}, model={self.model!r})"
+
+    # -- the server -------------------------------------------------------
+    def _where(self, path: str = "") -> str:
+        return f"the model server at {self.endpoint}{path}"
+
+    def _send(self, method: str, path: str, body: dict | None = None, stream: bool = False):
+        """One HTTP exchange with bounded retries on connection failures, 429 and 5xx."""
+        requests = _requests()
+        url = self.endpoint + path
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                resp = self._session.request(method, url, json=body, stream=stream,
+                                             timeout=(self.connect_timeout, self.read_timeout))
+            except requests.exceptions.ConnectTimeout:
+                if last:
+                    raise ModelError(f"cannot reach {self._where()}: no connection within "
+                                     f"{self.connect_timeout:g} s") from None
+            except requests.exceptions.ReadTimeout:
+                raise ModelError(f"{self._where()} did not answer within {self.read_timeout:g} s "
+                                 "(raise the timeout for a slow server)") from None
+            except requests.exceptions.ConnectionError as exc:
+                if last:
+                    raise ModelError(f"cannot reach {self._where()} ({_reason(exc)}); is the server running "
+                                     "and is --endpoint right?") from None
+            except requests.exceptions.RequestException as exc:
+                raise ModelError(f"request to {self._where(path)} failed: {_reason(exc)}") from None
+            else:
+                if resp.status_code not in RETRY_STATUS or last or _mentions_format(resp, stream):
+                    return resp
+                delay = _retry_after(resp) or self.backoff * 2 ** attempt
+                resp.close()
+                time.sleep(min(delay, 10.0))
+                continue
+            time.sleep(self.backoff * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+    def _probe(self) -> list[str]:
+        """GET /v1/models: the server is there, speaks the API, and serves our model."""
+        resp = self._send("GET", "/v1/models")
+        if resp.status_code == 404:
+            raise ModelError(f"{self._where()} has no OpenAI-compatible API (GET /v1/models answered 404); "
+                             "--endpoint should be the server's base URL, e.g. http://127.0.0.1:8080")
+        if resp.status_code >= 400:
+            raise self._http_error(resp, "/v1/models")
+        doc = _json_body(resp, self._where("/v1/models"))
+        data = doc.get("data") if isinstance(doc, dict) else None
+        if not isinstance(data, list):
+            raise ModelError(f"{self._where('/v1/models')} did not answer with a model list; "
+                             "is this an OpenAI-compatible server?")
+        served = [d["id"] for d in data if isinstance(d, dict) and isinstance(d.get("id"), str)]
+        if self.model and served and self.model not in served and f"{self.model}:latest" not in served:
+            raise ModelError(f"{self._where()} does not serve a model named {self.model!r}; "
+                             f"it serves: {', '.join(served)}")
+        if not self.model and served:
+            self.model = served[0]
+        return served
+
+    def _http_error(self, resp, path: str) -> ModelError:
+        where, code = self._where(path), resp.status_code
+        msg = _error_message(resp)
+        if code in (401, 403):
+            hint = "it rejected the API key" if self._has_key else "it needs an API key (--api-key-env VAR)"
+            return ModelError(f"{where} refused the request (HTTP {code}): {hint}")
+        if code == 404 and "model" in msg.lower():
+            return ModelError(f"{where} does not know the model {self.model!r} (HTTP 404: {msg})")
+        if code == 404:
+            return ModelError(f"{where} answered 404: wrong URL? --endpoint should be the server's base URL, "
+                              "e.g. http://127.0.0.1:8080")
+        if code in RETRY_STATUS:
+            return ModelError(f"{where} kept failing (HTTP {code} after {self.retries + 1} tries): {msg}")
+        return ModelError(f"{where} rejected the request (HTTP {code}): {msg}")
+
+    # -- generation -------------------------------------------------------
+    def generate(self, request: Request) -> Generation:
+        request.check_cancel()
+        if request.on_progress:
+            request.on_progress("thinking", 0)
+        out = Stream(request)
+        events: queue.Queue = queue.Queue()
+        stop = threading.Event()
+        worker = threading.Thread(target=self._exchange, args=(request, events, stop), daemon=True,
+                                  name="worldsmith-http")
+        worker.start()
+        finish, usage = None, {}
+        try:
+            while True:
+                try:
+                    kind, value = events.get(timeout=0.05)
+                except queue.Empty:
+                    request.check_cancel()
+                    continue
+                if kind == "delta":
+                    out.add(value)
+                elif kind == "end":
+                    request.check_cancel()
+                    finish, usage = value
+                    break
+                else:
+                    request.check_cancel()
+                    raise value
+        finally:
+            stop.set()
+        meta = {"finish_reason": finish, "endpoint": self.endpoint, "response_format": _FORMATS[self._fmt][0]}
+        if finish != "length":
+            self._replies += 1
+            meta["schema_ok"] = conforms(out.text, request.schema)
+            if not meta["schema_ok"]:
+                self._nonconforming += 1
+        return out.result(int(usage.get("completion_tokens") or out.tokens),
+                          prompt_tokens=int(usage.get("prompt_tokens") or 0), meta=meta)
+
+    def _body(self, request: Request) -> dict:
+        body = {"messages": request.messages, "max_tokens": request.max_tokens,
+                "temperature": request.temperature, "seed": request.seed, "stream": True,
+                "response_format": _FORMATS[self._fmt][1](request.schema)}
+        if self.model:
+            body["model"] = self.model
+        return body
+
+    def _exchange(self, request: Request, events: queue.Queue, stop: threading.Event) -> None:
+        """Worker thread: send the request and put ("delta", text), ("end", ...) or ("error", exc)."""
+        path = "/v1/chat/completions"
+        resp = None
+        try:
+            while True:
+                resp = self._send("POST", path, self._body(request), stream=True)
+                if resp.status_code < 400:
+                    break
+                if _mentions_format(resp, True) and self._fmt + 1 < len(_FORMATS):
+                    resp.close()
+                    self._fmt += 1          # try the next spelling of the schema format
+                    continue
+                if _mentions_format(resp, True):
+                    raise ModelError(f"{self._where(path)} rejected the JSON-schema response format in every "
+                                     f"form we know: {_error_message(resp)}")
+                raise self._http_error(resp, path)
+            for kind, value in self._read(resp, stop):
+                events.put((kind, value))
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            events.put(("error", exc if isinstance(exc, (ModelError, Cancelled)) else
+                        ModelError(f"{self._where(path)} failed: {_reason(exc)}")))
+        finally:
+            if resp is not None:
+                resp.close()
+
+    def _read(self, resp, stop: threading.Event):
+        where = self._where("/v1/chat/completions")
+        ctype = resp.headers.get("content-type", "").lower()
+        if "text/event-stream" not in ctype:
+            doc = _json_body(resp, where)
+            choice, usage = _choice(doc, where)
+            content = (choice.get("message") or {}).get("content") or ""
+            if content:
+                yield "delta", content
+            yield "end", (choice.get("finish_reason") or "stop", usage)
+            return
+        requests = _requests()
+        finish, usage, done = None, {}, False
+        try:
+            for raw in resp.iter_lines():
+                if stop.is_set():
+                    return
+                line = raw.decode("utf-8", "replace").strip() if raw else ""
+                if line.startswith("error:"):             # llama-server reports some failures this way
+                    raise ModelError(f"{where} reported an error mid-reply: {line[6:].strip()[:300]}")
+                if not line.startswith("data:"):
+                    continue                      # blank lines, ": ping" comments, "event:" lines
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    done = True
+                    break
+                try:
+                    doc = json.loads(data)
+                except ValueError:
+                    raise ModelError(f"{where} sent a stream event that is not JSON: {data[:80]!r}") from None
+                if isinstance(doc, dict) and doc.get("error"):
+                    raise ModelError(f"{where} reported an error mid-reply: {_message_of(doc)}")
+                if isinstance(doc, dict) and isinstance(doc.get("usage"), dict):
+                    usage = doc["usage"]
+                if not (isinstance(doc, dict) and doc.get("choices")):
+                    continue
+                choice, _ = _choice(doc, where)
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    yield "delta", content
+                finish = choice.get("finish_reason") or finish
+        except requests.exceptions.RequestException as exc:
+            if stop.is_set():
+                return
+            if "timed out" in str(exc).lower():
+                raise ModelError(f"{where} stopped sending for {self.read_timeout:g} s in the middle of a reply"
+                                 ) from None
+            raise ModelError(f"the connection to {self.endpoint} broke in the middle of a reply "
+                             f"({_reason(exc)}); did the server stop?") from None
+        if not done and finish is None:
+            raise ModelError(f"the reply from {where} ended before it was complete "
+                             "(the stream stopped without a finish marker)")
+        yield "end", (finish or "stop", usage)
+
+    # -- reporting --------------------------------------------------------
+    def failure_hint(self) -> str:
+        """Why replies may keep failing validation, when we can tell; '' otherwise."""
+        if not self._nonconforming:
+            return ""
+        return (f"{self._where()} does not seem to honour the JSON schema response format "
+                f"({self._nonconforming} of {self._replies} finished replies did not match the schema); "
+                "use a server with JSON-schema support (llama.cpp's llama-server, llama-cpp-python's server, "
+                "vLLM, Ollama 0.5 or later)")
+
+    def info(self) -> dict:
+        return {"backend": self.name, "endpoint": self.endpoint, "model": self.model, "served_models": self.served,
+                "device": f"server {self.endpoint}", "n_gpu_layers": "set by the server",
+                "api_key": "set" if self._has_key else "none",
+                "response_format": _FORMATS[self._fmt][0]}
+
+    def close(self) -> None:
+        self._session.close()
+
+
+# -- helpers ----------------------------------------------------------------
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    for pattern, short in (("Connection refused", "connection refused"),
+                           ("timed out", "it stopped sending (read timeout)"),
+                           ("Name or service not known", "host name not found"),
+                           ("nodename nor servname", "host name not found"),
+                           ("Failed to resolve", "host name not found"),
+                           ("IncompleteRead", "the reply was cut off"),
+                           ("Connection reset", "connection reset"),
+                           ("Connection aborted", "connection aborted"),
+                           ("Response ended prematurely", "the reply was cut off")):
+        if pattern in text:
+            return short
+    return f"{type(exc).__name__}: {text[:160]}"
+
+
+def _retry_after(resp) -> float | None:
+    try:
+        return max(0.0, float(resp.headers.get("retry-after", "")))
+    except ValueError:
+        return None
+
+
+def _body_text(resp, limit: int = 4000) -> str:
+    try:
+        return resp.text[:limit]
+    except Exception:  # noqa: BLE001 - a broken body is reported as empty
+        return ""
+
+
+def _mentions_format(resp, stream: bool) -> bool:
+    """Did the server reject our ``response_format`` (llama-cpp-python answers 500, others 400/422)?"""
+    if resp.status_code not in (400, 422, 500):
+        return False
+    text = _body_text(resp).lower()
+    return "response_format" in text or "json_schema" in text
+
+
+def _message_of(doc) -> str:
+    err = doc.get("error") if isinstance(doc, dict) else None
+    if isinstance(err, dict):
+        return str(err.get("message") or err)[:300]
+    if err:
+        return str(err)[:300]
+    if isinstance(doc, dict) and doc.get("detail"):
+        return str(doc["detail"])[:300]
+    return str(doc)[:300]
+
+
+def _error_message(resp) -> str:
+    text = _body_text(resp)
+    if not text.strip():
+        return "(empty body)"
+    try:
+        return _message_of(json.loads(text))
+    except ValueError:
+        pass
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+    if title or text.lstrip().startswith("<"):
+        return "an HTML page" + (f" titled {title.group(1).strip()[:80]!r}" if title else "")
+    return text.strip()[:200]
+
+
+def _json_body(resp, where: str):
+    """The body as JSON, or a clear error for empty, HTML, truncated or non-JSON bodies."""
+    try:
+        text = resp.content.decode("utf-8", "replace")
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"the connection to {where} broke while reading the reply ({_reason(exc)})") from None
+    if not text.strip():
+        raise ModelError(f"{where} sent an empty reply (HTTP {resp.status_code} with no body)")
+    ctype = resp.headers.get("content-type", "").lower()
+    if "html" in ctype or text.lstrip().startswith("<"):
+        raise ModelError(f"{where} sent {_error_message(resp)} instead of JSON; is --endpoint the API's URL?")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ModelError(f"{where} sent a reply that is not valid JSON (truncated or not an OpenAI-compatible "
+                         f"server): {text[:80]!r}") from None
+
+
+def _choice(doc, where: str) -> tuple[dict, dict]:
+    choices = doc.get("choices") if isinstance(doc, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ModelError(f"{where} sent JSON that is not a chat completion (no choices)")
+    usage = doc.get("usage") if isinstance(doc.get("usage"), dict) else {}
+    return choices[0], usage
+
+
+def conforms(text: str, schema: dict) -> bool:
+    """Does ``text`` parse as JSON matching ``schema``'s structure (types, required and allowed
+    properties, enums, consts, item schemas)? Bounds and patterns are not checked, so a server that
+    enforces the schema loosely is not taken for one that ignores it."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return _matches(value, schema)
+
+
+def _matches(v, s) -> bool:  # noqa: C901 - one branch per JSON Schema keyword
+    if s is True or s == {}:
+        return True
+    if s is False or not isinstance(s, dict):
+        return False
+    if "const" in s and v != s["const"]:
+        return False
+    if "enum" in s and v not in s["enum"]:
+        return False
+    if "anyOf" in s and not any(_matches(v, x) for x in s["anyOf"]):
+        return False
+    t = s.get("type")
+    if t == "object":
+        if not isinstance(v, dict) or any(k not in v for k in s.get("required", ())):
+            return False
+        props = s.get("properties", {})
+        for k, x in v.items():
+            if k in props:
+                if not _matches(x, props[k]):
+                    return False
+            elif s.get("additionalProperties", True) is False:
+                return False
+    elif t == "array":
+        if not isinstance(v, list):
+            return False
+        prefix = s.get("prefixItems", [])
+        for i, x in enumerate(v):
+            sub = prefix[i] if i < len(prefix) else s.get("items", True)
+            if not _matches(x, sub):
+                return False
+    elif t == "integer":
+        return isinstance(v, int) and not isinstance(v, bool)
+    elif t == "number":
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    elif t == "string":
+        return isinstance(v, str)
+    elif t == "boolean":
+        return isinstance(v, bool)
+    return True

@@ -1,0 +1,221 @@
+"""In-process llama-cpp-python backend with schema-constrained decoding.
+
+Two decoders, the same prompt tokens for both:
+
+* ``fast`` (default when llguidance is installed): llguidance masks drive
+  llama.cpp's low-level API (``fastgrammar``): check the model's choice first,
+  mask only on rejection, force the stretches the schema leaves no choice in.
+* ``reference``: llama.cpp's own GBNF grammar sampler, built from the schema by
+  llama-cpp-python's converter.
+
+Either way the schema is compiled once and cached, a conversion problem raises
+``GrammarError`` (never a fallback to free-form JSON), and the prompt is
+rendered with the model's chat format as llama-cpp-python picks it for the
+GGUF. The system prompt and examples stay at the front of every request, so
+the KV cache is reused from one request to the next.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from .. import model_files as models
+from .base import Generation, ModelError, Request, Stream
+from .fastgrammar import GrammarError
+
+DECODERS = ("fast", "reference")
+
+
+def _import_llama():
+    try:
+        import llama_cpp
+    except Exception as exc:  # ImportError, or OSError when the native library cannot load
+        raise ModelError(
+            "llama-cpp-python is not available or its native library failed to load "
+            f"({exc}). Install it with `pip install llama-cpp-python` (for an NVIDIA GPU: "
+            "CMAKE_ARGS='-DGGML_CUDA=on' pip install --force-reinstall --no-cache-dir llama-cpp-python)."
+        ) from exc
+    return llama_cpp
+
+
+def schema_to_gbnf(schema: dict) -> str:
+    """GBNF for ``schema``; raises ``GrammarError`` instead of ever falling back to generic JSON."""
+    _import_llama()
+    from llama_cpp import llama_grammar
+    try:
+        props = list(schema.get("properties", {}))
+        gbnf = llama_grammar.json_schema_to_gbnf(json.dumps(schema), prop_order=props)
+    except Exception as exc:
+        raise GrammarError(f"could not convert the DSL schema to a grammar: {exc}") from exc
+    # a conversion that silently lost the schema would not name our fields
+    for needle in ('\\"entities\\"', '\\"kind\\"'):
+        if needle not in gbnf:
+            raise GrammarError("the schema grammar lost the DSL's structure; refusing to decode unconstrained")
+    return gbnf
+
+
+def _chat_formatter(llm):
+    """The chat formatter llama-cpp-python uses for this model (GGUF template or named format),
+    so both decoders render exactly the prompt ``create_chat_completion`` would."""
+    from llama_cpp import llama_chat_format
+    handler = llm.chat_handler or llm._chat_handlers.get(llm.chat_format)
+    if handler is None:
+        try:
+            handler = llama_chat_format.get_chat_completion_handler(llm.chat_format)
+        except Exception:
+            return None
+    cells = dict(zip(getattr(handler, "__code__", None) and handler.__code__.co_freevars or (),
+                     (c.cell_contents for c in (getattr(handler, "__closure__", None) or ()))))
+    fmt = cells.get("chat_formatter")
+    return fmt if callable(fmt) else None
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, model: str | None = None, n_gpu_layers: int = 0, n_ctx: int = 4096,
+                 n_threads: int | None = None, seed: int = 0, verbose: bool = False,
+                 decoder: str | None = None):
+        if decoder not in (None, *DECODERS):
+            raise ModelError(f"unknown decoder {decoder!r}; choose fast or reference")
+        self.model_path = models.resolve(model)
+        llama_cpp = _import_llama()
+        self._llama_cpp = llama_cpp
+        self.n_gpu_layers = n_gpu_layers
+        threads = n_threads or max(1, min(8, os.cpu_count() or 1))
+        t0 = time.perf_counter()
+        try:
+            self.llm = llama_cpp.Llama(model_path=str(self.model_path), n_gpu_layers=n_gpu_layers, n_ctx=n_ctx,
+                                       n_threads=threads, n_threads_batch=threads, seed=seed, verbose=verbose)
+        except Exception as exc:
+            raise ModelError(f"llama.cpp could not load {self.model_path}: {exc}") from exc
+        self._grammars: dict[str, object] = {}
+        self._formatter = _chat_formatter(self.llm)
+        self._fast = None
+        self.decoder_note = ""
+        self.decoder = self._choose_decoder(decoder)
+        self.load_seconds = time.perf_counter() - t0
+
+    def _choose_decoder(self, wanted: str | None) -> str:
+        if wanted == "reference":
+            return "reference"
+        try:
+            if self._formatter is None:
+                raise ModelError("the model's chat format could not be rendered outside llama-cpp-python")
+            from .fastgrammar import FastDecoder
+            self._fast = FastDecoder(self.llm)
+        except ModelError as exc:
+            if wanted == "fast":
+                raise
+            self.decoder_note = f"fast decoder unavailable, using reference: {exc}"
+            return "reference"
+        return "fast"
+
+    def info(self) -> dict:
+        sysinfo = self._llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+        gpu = bool(self._llama_cpp.llama_supports_gpu_offload())
+        out = {"backend": self.name, "model": str(self.model_path), "n_gpu_layers": self.n_gpu_layers,
+               "gpu_offload_supported": gpu,
+               "device": "gpu" if gpu and self.n_gpu_layers != 0 else "cpu",
+               "decoder": self.decoder, "chat_format": self.llm.chat_format,
+               "load_seconds": round(self.load_seconds, 3), "system_info": sysinfo.strip()}
+        if self.decoder_note:
+            out["decoder_note"] = self.decoder_note
+        return out
+
+    # -- grammars ---------------------------------------------------------------------------------
+    def grammar(self, schema: dict):
+        """The reference decoder's llama.cpp grammar for ``schema`` (cached)."""
+        key = json.dumps(schema, sort_keys=True)
+        g = self._grammars.get(key)
+        if g is None:
+            from llama_cpp.llama_grammar import LlamaGrammar
+            gbnf = schema_to_gbnf(schema)
+            self._check_grammar(gbnf)
+            g = self._grammars[key] = LlamaGrammar.from_string(gbnf, verbose=False)
+        return g
+
+    def _check_grammar(self, gbnf: str) -> None:
+        lc = self._llama_cpp
+        sampler = lc.llama_sampler_init_grammar(self.llm._model.vocab, gbnf.encode(), b"root")
+        if not sampler:
+            raise GrammarError("llama.cpp rejected the DSL grammar; refusing to decode unconstrained")
+        lc.llama_sampler_free(sampler)
+
+    # -- prompts ----------------------------------------------------------------------------------
+    def prompt_tokens(self, messages: list[dict]) -> tuple[list[int], list[str]]:
+        """The chat-formatted prompt as tokens, and the format's stop strings."""
+        result = self._formatter(messages=messages)
+        tokens = self.llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+        stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
+        return tokens, stop
+
+    def message_boundaries(self, messages: list[dict], tokens: list[int]) -> list[int]:
+        """Token positions where each message after the first starts in ``tokens`` (as far as the
+        prompt of the messages before it is a prefix of the whole prompt)."""
+        out = []
+        for k in range(1, len(messages)):
+            head, _ = self.prompt_tokens(messages[:k])
+            n = 0
+            for a, b in zip(head, tokens):
+                if a != b:
+                    break
+                n += 1
+            out.append(n)
+        return out
+
+    # -- decoding ---------------------------------------------------------------------------------
+    def generate(self, request: Request) -> Generation:
+        if request.on_progress:
+            request.on_progress("thinking", 0)
+        try:
+            if self.decoder == "fast":
+                return self._generate_fast(request)
+            return self._generate_reference(request)
+        except (ModelError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if type(exc).__name__ == "Cancelled":
+                raise
+            raise ModelError(f"the model failed while generating: {exc}") from exc
+
+    def _generate_fast(self, request: Request) -> Generation:
+        tokens, _ = self.prompt_tokens(request.messages)
+
+        def on_token(n: int) -> None:
+            if request.on_progress:
+                request.on_progress("writing", n)
+
+        d = self._fast.decode(tokens, request.schema, request.max_tokens, request.temperature, request.seed,
+                              on_token, request.check_cancel, self.message_boundaries(request.messages, tokens))
+        meta = {"decoder": "fast", "reused_prompt_tokens": d.reused_tokens, **d.stats}
+        return Generation(self._fast.detokenize(d.tokens), len(d.tokens), d.seconds, prompt_tokens=len(tokens),
+                          first_token_seconds=d.first_token_seconds, meta=meta)
+
+    def _generate_reference(self, request: Request) -> Generation:
+        grammar = self.grammar(request.schema)
+        out = Stream(request)
+        kwargs = dict(grammar=grammar, max_tokens=request.max_tokens, temperature=request.temperature,
+                      seed=request.seed, stream=True, top_k=40 if request.temperature > 0 else 1, top_p=0.95,
+                      repeat_penalty=1.0)
+        if self._formatter is not None:
+            tokens, stop = self.prompt_tokens(request.messages)
+            stream = self.llm.create_completion(prompt=tokens, stop=stop or None, **kwargs)
+            text_of = lambda chunk: chunk["choices"][0].get("text")  # noqa: E731
+        else:
+            tokens = []
+            stream = self.llm.create_chat_completion(messages=request.messages, **kwargs)
+            text_of = lambda chunk: chunk["choices"][0].get("delta", {}).get("content")  # noqa: E731
+        for chunk in stream:
+            out.add(text_of(chunk))
+        return out.result(prompt_tokens=len(tokens), meta={"decoder": "reference"})
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+    def close(self) -> None:
+        self._fast = None
+        llm, self.llm = getattr(self, "llm", None), None
+        if llm is not None:
+            llm.close()

@@ -1,0 +1,190 @@
+"""SceneBench's checker on scenes built by the real builder: it sees what holds and what does not."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from worldsmith.blender import builder
+from worldsmith.benchmarks.scenebench import checker
+from worldsmith.scene_dsl import catalog, parse_scene
+
+PROMPTS = Path(__file__).resolve().parents[2] / "benchmarks" / "scenebench" / "prompts.jsonl"
+
+STREET = {
+    "time_of_day": "sunset", "ground": "grass", "entities": [
+        {"id": "house", "kind": "house", "color": "white"},
+        {"id": "car", "kind": "car", "color": "red", "relations": [{"type": "in_front_of", "target": "house"}]},
+        {"id": "pines", "kind": "pine_tree", "count": 2, "relations": [{"type": "behind", "target": "house"}]},
+        {"id": "dog", "kind": "dog", "relations": [{"type": "left_of", "target": "house"}]},
+        {"id": "box", "kind": "mailbox", "color": "blue", "relations": [{"type": "right_of", "target": "house"}]},
+        {"id": "table", "kind": "table", "relations": [{"type": "right_of", "target": "box"}]},
+        {"id": "cat", "kind": "cat", "relations": [{"type": "on", "target": "table"}]},
+    ]}
+
+CAMP = {
+    "time_of_day": "night", "ground": "sand", "entities": [
+        {"id": "fire", "kind": "campfire"},
+        {"id": "rocks", "kind": "rock", "count": 5, "relations": [{"type": "around", "target": "fire"}]},
+        {"id": "tent", "kind": "tent", "relations": [{"type": "left_of", "target": "fire"}]},
+        {"id": "barrel", "kind": "barrel", "relations": [{"type": "in_front_of", "target": "tent"}]},
+        {"id": "log", "kind": "log", "relations": [{"type": "between", "target": "tent", "target2": "barrel"}]},
+        {"id": "bench", "kind": "bench", "relations": [{"type": "behind", "target": "fire"}]},
+        {"id": "kitty", "kind": "cat", "relations": [{"type": "under", "target": "bench"}]},
+        {"id": "pup", "kind": "dog", "relations": [{"type": "next_to", "target": "tent"}]},
+    ]}
+
+
+def build(bl_scene, doc):
+    builder.build_scene(parse_scene(doc), bl_scene, resolution=(320, 180))
+    return bl_scene
+
+
+def rel(r, a, b, c=None):
+    out = {"type": "relation", "rel": r, "a": a, "b": b}
+    if c:
+        out["c"] = c
+    return out
+
+
+def by_name(report):
+    return {(r.name, tuple(r.kinds)): r for r in report.results}
+
+
+def test_a_faithful_scene_passes_every_constraint(bl_scene):
+    build(bl_scene, STREET)
+    constraints = [
+        {"type": "kind", "kind": "house"}, {"type": "count", "kind": "pine_tree", "n": 2},
+        {"type": "count", "kind": "car", "min": 1, "max": 1},
+        {"type": "color", "kind": "car", "color": "red"}, {"type": "color", "kind": "house", "color": "white"},
+        {"type": "color", "kind": "mailbox", "color": "navy"},   # blue is close enough to navy's family
+        {"type": "time", "value": "sunset"}, {"type": "ground", "value": ["grass", "dirt"]},
+        rel("in_front_of", "car", "house"), rel("behind", "pine_tree", "house"),
+        rel("left_of", "dog", "house"), rel("right_of", "mailbox", "house"), rel("on", "cat", "table"),
+        rel("near", "mailbox", "house"),
+    ]
+    report = checker.check(bl_scene, constraints)
+    assert [r.detail for r in report.results if not r.ok] == []
+    assert report.all_pass and report.explicit_pass
+    assert {r.name for r in report.plausibility} == set(checker.PLAUSIBILITY)
+    assert report.to_dict()["all_pass"] is True
+
+
+def test_violations_are_detected_with_a_reason(bl_scene):
+    build(bl_scene, STREET)
+    wrong = [
+        {"type": "count", "kind": "pine_tree", "n": 3}, {"type": "kind", "kind": "cow"},
+        {"type": "color", "kind": "car", "color": "blue"}, {"type": "color", "kind": "house", "color": "black"},
+        {"type": "time", "value": "noon"}, {"type": "ground", "value": "snow"},
+        rel("behind", "car", "house"), rel("in_front_of", "pine_tree", "house"),
+        rel("right_of", "dog", "house"), rel("left_of", "mailbox", "house"),
+        rel("on", "table", "cat"), rel("on", "dog", "table"), rel("next_to", "dog", "mailbox"),
+        rel("between", "car", "dog", "cow"),
+    ]
+    report = checker.check(bl_scene, wrong)
+    assert [c for c, r in zip(wrong, report.explicit) if r.ok] == []
+    assert report.plausibility and all(r.ok for r in report.plausibility)
+    assert not report.all_pass
+    details = [r.detail for r in report.explicit]
+    assert "3" in details[0] and "2 pine_tree" in details[0]
+    assert "#ff0000" in details[2] and "missing cow" in details[-1]
+
+
+def test_between_around_under_next_to(bl_scene):
+    build(bl_scene, CAMP)
+    good = [rel("around", "rock", "campfire"), rel("between", "log", "tent", "barrel"),
+            rel("under", "cat", "bench"), rel("next_to", "dog", "tent"), rel("left_of", "tent", "campfire")]
+    report = checker.check(bl_scene, good)
+    assert [r.detail for r in report.results if not r.ok] == []
+    bad = [rel("around", "tent", "campfire"), rel("between", "tent", "log", "barrel"),
+           rel("under", "bench", "cat"), rel("next_to", "dog", "barrel")]
+    report = checker.check(bl_scene, bad, plausibility=False)
+    assert [r.ok for r in report.results] == [False] * 4
+    assert "only 1" in report.results[0].detail
+
+
+def roots(bl_scene, kind):
+    return [o for o in bl_scene.objects if o.get("worldsmith_kind") == kind]
+
+
+def test_plausibility_catches_floating_overlap_and_out_of_view(bl_scene):
+    build(bl_scene, STREET)
+    dog, car, house = roots(bl_scene, "dog")[0], roots(bl_scene, "car")[0], roots(bl_scene, "house")[0]
+    dog.location.z += 2.0                                   # floating in the air
+    car.location.x, car.location.y = house.location.x, house.location.y   # driven into the house
+    tree = roots(bl_scene, "pine_tree")[0]
+    tree.location.x += 500.0                                # far outside the frame
+    res = {r.name: r for r in checker.check(bl_scene, []).results}
+    assert not res["plausible.grounded"].ok and "dog" in res["plausible.grounded"].kinds
+    assert not res["plausible.no_overlap"].ok and {"car", "house"} <= set(res["plausible.no_overlap"].kinds)
+    assert not res["plausible.in_view"].ok and res["plausible.in_view"].kinds == ["pine_tree"]
+
+
+def test_a_thing_under_a_table_is_no_interpenetration(bl_scene):
+    build(bl_scene, {"entities": [{"id": "t", "kind": "table"},
+                                  {"id": "c", "kind": "cat", "relations": [{"type": "under", "target": "t"}]}]})
+    res = {r.name: r for r in checker.check(bl_scene, [rel("under", "cat", "table")]).results}
+    assert res["relation.under"].ok and res["plausible.no_overlap"].ok
+
+
+def test_colours_come_from_the_applied_material(bl_scene):
+    build(bl_scene, {"entities": [{"id": "b", "kind": "sphere", "color": "crimson"}]})
+    ball = roots(bl_scene, "sphere")[0]
+    assert checker.applied_color(ball) == "#dc143c"
+    assert checker.check(bl_scene, [{"type": "color", "kind": "sphere", "color": "red"}]).results[0].ok
+    # repaint the main material: the checker follows the material, not the custom property
+    mat = ball.material_slots[catalog.main_part_index("sphere")].material
+    mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"].default_value = (0.0, 0.0, 1.0, 1.0)
+    assert ball["worldsmith_color"] == "#dc143c"
+    assert not checker.check(bl_scene, [{"type": "color", "kind": "sphere", "color": "red"}]).results[0].ok
+
+
+@pytest.mark.parametrize("applied,wanted,ok", [
+    ("#ff0000", "red", True), ("#dc143c", "red", True), ("#0000ff", "red", False), ("#000080", "blue", True),
+    ("#ffffff", "white", True), ("#808080", "white", False), ("#a52a2a", "brown", True), ("#ffd700", "gold", True),
+    ("#ffa500", "purple", False), ("#c0c0c0", "silver", True),
+])
+def test_colour_matching(applied, wanted, ok):
+    assert checker.color_matches(applied, wanted) is ok
+
+
+def test_an_empty_scene_fails_plausibility(bl_scene):
+    report = checker.check(bl_scene, [{"type": "kind", "kind": "house"}])
+    assert not report.all_pass and len(report.results) == 1 + len(checker.PLAUSIBILITY)
+
+
+def test_constraint_validation_names_the_problem():
+    probs = checker.validate_constraints([{"type": "kind", "kind": "dragon"}, {"type": "time", "value": "teatime"},
+                                          {"type": "relation", "rel": "between", "a": "car", "b": "house"},
+                                          {"type": "colour", "kind": "car"}])
+    assert len(probs) == 4 and "dragon" in probs[0] and "teatime" in probs[1]
+
+
+def test_the_prompt_set_is_large_valid_and_covers_every_relation():
+    from worldsmith.benchmarks.cli import load_prompts
+    rows = load_prompts(PROMPTS)
+    assert len(rows) >= 150 and len({r["id"] for r in rows}) == len(rows)
+    rels = {c["rel"] for r in rows for c in r["constraints"] if c["type"] == "relation"}
+    assert rels >= {"left_of", "right_of", "in_front_of", "behind", "on", "under", "near", "next_to",
+                    "between", "around"}
+    types = {c["type"] for r in rows for c in r["constraints"]}
+    assert types == {"kind", "count", "color", "time", "ground", "relation"}
+    kinds = {k for r in rows for c in r["constraints"] for k in checker.constraint_kinds(c)}
+    assert len(kinds) >= 40
+
+
+def test_rejudge_rebuilds_stored_replies_without_a_model(tmp_path, capsys):
+    import json
+    from worldsmith import cli
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text(json.dumps({"id": "a", "category": "support", "prompt": "a crate on a barrel",
+                                   "constraints": [rel("on", "crate", "barrel")]}) + "\n")
+    inverted = {"entities": [{"id": "crate", "kind": "crate"},
+                             {"id": "barrel", "kind": "barrel", "relations": [{"type": "on", "target": "crate"}]}]}
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"prompts": [{"id": "a", "category": "support", "prompt": "a crate on a barrel",
+                                            "status": "ok", "dsl": inverted, "results": []}]}))
+    out = tmp_path / "re"
+    assert cli.run(["bench", "scenebench", "--prompts", str(prompts), "--rejudge", str(old), "--out", str(out)]) == 0
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["summary"]["all_pass"] == 0.0 and "not resting on top: crate" in rep["prompts"][0]["results"][0]["detail"]

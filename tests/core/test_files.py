@@ -1,0 +1,95 @@
+"""The pure file helpers: PNG, contact sheets, COCO RLE, the EXR reader, atomic writes, digests."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
+import pytest
+
+from worldsmith.dataset import coco
+from worldsmith.files import atomic, digest, exr, images
+
+
+@pytest.mark.parametrize("case", ["empty", "full", "first", "last", "random"])
+def test_rle_round_trip(case):
+    rng = np.random.default_rng(3)
+    m = np.zeros((7, 11), bool)
+    if case == "full":
+        m[:] = True
+    elif case == "first":
+        m[0, 0] = True
+    elif case == "last":
+        m[-1, -1] = True
+    elif case == "random":
+        m = rng.random((37, 53)) > 0.6
+    rle = coco.rle_encode(m)
+    assert rle["size"] == list(m.shape)
+    assert all(33 <= ord(c) < 128 for c in rle["counts"])
+    assert (coco.rle_decode(rle) == m).all()
+
+
+def test_rle_matches_coco_encoding():
+    # counts are column-major: a 2x3 mask whose middle column is set -> runs 2, 2, 2
+    m = np.array([[0, 1, 0], [0, 1, 0]], bool)
+    assert coco.rle_encode(m)["counts"] == "222"   # chr(48 + 2) each: pycocotools' rleToString
+
+
+@pytest.mark.parametrize("dtype,shape", [(np.uint8, (5, 9)), (np.uint16, (4, 3)), (np.uint8, (6, 4, 3))])
+def test_png_round_trip(tmp_path, dtype, shape):
+    img = (np.arange(np.prod(shape)) * 977 % np.iinfo(dtype).max).astype(dtype).reshape(shape)
+    images.write_png(tmp_path / "x.png", img)
+    back = images.read_png(tmp_path / "x.png")
+    assert back.dtype == dtype and (back == img).all()
+
+
+def test_sheet_grid():
+    thumbs = [np.full((9, 16, 3), i * 40, np.uint8) for i in range(5)]
+    out = images.contact_sheet(thumbs, columns=3, pad=2)
+    assert out.shape == (2 * 11 + 2, 3 * 18 + 2, 3)
+    assert (out[2:11, 2:18] == 0).all() and (out[13:22, 20:36] == 160).all()
+
+
+def test_categories_are_catalog_kinds():
+    from worldsmith.scene_dsl import catalog
+    cats = coco.categories()
+    assert [c["name"] for c in cats] == list(catalog.KINDS)
+    assert [c["id"] for c in cats] == list(range(1, len(cats) + 1))
+
+
+def test_exr_reader_rejects_other_files(tmp_path):
+    p = tmp_path / "x.exr"
+    p.write_bytes(b"not an exr")
+    with pytest.raises(exr.ExrError):
+        exr.read_exr_part(p)
+
+
+def test_thumbnail_and_labels():
+    img = np.zeros((90, 160, 3), np.uint8)
+    img[:, 80:] = 200
+    t = images.thumbnail(img, 40)
+    assert t.shape == (22, 40, 3) and (t[:, :20] == 0).all() and (t[:, 20:] == 200).all()
+    sheet = images.contact_sheet([t, t], columns=2, labels=["ab", "12"])
+    assert sheet.shape == (26, 86, 3)
+    assert (sheet[-4:, :] != 24).any()   # the caption band is drawn on the tiles
+
+
+def test_write_atomic_replaces_whole_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "report.json"
+    atomic.write_atomic(target, "old")
+    with pytest.raises(RuntimeError):
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["report.json"]
+    atomic.write_atomic(target, b"new")
+    assert target.read_text() == "new" and os.listdir(tmp_path) == ["report.json"]
+    a, b = atomic.temp_name(target), atomic.temp_name(target)
+    assert a != b and a.parent == b.parent == tmp_path and a.name.startswith(".report.json.")
+
+
+def test_sha256_file(tmp_path):
+    p = tmp_path / "x.bin"
+    data = os.urandom(3 << 20)
+    p.write_bytes(data)
+    assert digest.sha256_file(p) == hashlib.sha256(data).hexdigest()
