@@ -31,8 +31,9 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# the pure core (no bpy, no model): seconds
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not model and not render and not slow"
+	$(BIN)/python -m pytest -q tests/core
 
 # free exploration (not part of `make test`): hypothesis with random seeds and many examples
 fuzz: setup

@@ -674,6 +674,22 @@ class _Solver:
                 if inR(x, y) and rect_gap(self.final_rect(E, block, x, y), tc) <= lim - 1e-6 \
                         and self.free(block, x, y, ign):
                     return x, y
+        # a crowded target: spots on a grid (at most ~13 x 13) within the limit, nearest first
+        reach = lim + max(bw, bh)
+        step = max(0.5, (max(tc[2] - tc[0], tc[3] - tc[1]) + 2 * reach) / 12)
+        nx = int((tc[2] - tc[0] + 2 * reach) / step) + 1
+        ny = int((tc[3] - tc[1] + 2 * reach) / step) + 1
+        grid = []
+        for i in range(nx):
+            for j in range(ny):
+                x, y = tc[0] - reach + i * step, tc[1] - reach + j * step
+                gap = rect_gap((x - bw, y - bh, x + bw, y + bh), tc)
+                if gap <= lim and inR(x, y):
+                    grid.append((gap, x, y))
+        grid.sort()
+        for _gap, x, y in grid:
+            if rect_gap(self.final_rect(E, block, x, y), tc) <= lim - 1e-6 and self.free(block, x, y, ign):
+                return x, y
         return None
 
     def between_spot(self, E: _Ent, block: _Block, T: _Ent, T2: _Ent, inR, soft=False):
