@@ -64,10 +64,21 @@ def decoding_schema(analysis: lexicon.Analysis | None, narrow: bool = True) -> d
     return schema_mod.generation_schema(kinds=kinds, color_names=color_names, slots=slots)
 
 
+def _refs_are_text(r: dict) -> bool:
+    return all(isinstance(r.get(k), (str, type(None))) for k in ("target", "target2"))
+
+
 def tidy(text: str) -> str:
     """Mend, without the model, the slips a small model makes that have one obvious fix:
     duplicate ids get a suffix, relations to themselves or to unknown ids are dropped.
     Anything else is left for validation to report. Returns JSON text."""
+    try:
+        return _tidy(text)
+    except RecursionError:   # nested too deeply to mend: validation reports it
+        return text
+
+
+def _tidy(text: str) -> str:
     try:
         doc = json.loads(text)
     except ValueError:
@@ -85,7 +96,8 @@ def tidy(text: str) -> str:
             seen.add(e["id"])
     for e in ents:
         if isinstance(e, dict) and isinstance(e.get("relations"), list):
-            e["relations"] = [r for r in e["relations"] if not isinstance(r, dict) or (
+            # only string references are mended; anything else (a list, an object) is left for validation
+            e["relations"] = [r for r in e["relations"] if not isinstance(r, dict) or not _refs_are_text(r) or (
                 r.get("target") in seen and r.get("target") != e.get("id")
                 and r.get("target2", r.get("target")) in seen and r.get("target2") != e.get("id"))]
     return json.dumps(doc)

@@ -82,7 +82,8 @@ def to_hex(value: str) -> str:
     key = normalize_name(value)
     if key in CSS_COLORS:
         return CSS_COLORS[key]
-    raise ValueError(f"unknown colour {value!r}: use a CSS colour name (e.g. 'red', 'navy') or '#rrggbb'")
+    shown = repr(value) if len(repr(value)) <= 60 else f"{repr(value)[:60]}... ({len(value)} characters)"
+    raise ValueError(f"unknown colour {shown}: use a CSS colour name (e.g. 'red', 'navy') or '#rrggbb'")
 
 
 def hex_to_srgb(value: str) -> tuple[float, float, float]:

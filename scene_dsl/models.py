@@ -20,6 +20,7 @@ MAX_ENTRIES = 500            # entity entries in one document
 MAX_COUNT = 2000
 MAX_COORD = 1000.0           # metres from the origin
 MAX_RELATIONS = 16
+MAX_DEPTH = 32               # nesting of lists and objects (a valid scene needs 5)
 
 TIMES_OF_DAY = ("dawn", "morning", "noon", "afternoon", "sunset", "dusk", "night")
 GROUNDS = ("grass", "sand", "snow", "dirt", "stone", "water", "concrete", "wood")
@@ -86,6 +87,13 @@ class Camera(_Strict):
 
 class Scene(_Strict):
     version: Literal[1] = DSL_VERSION
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, v):
+        if isinstance(v, bool):   # true == 1 in Python, but the schema says integer
+            raise ValueError(f"unsupported DSL version {v!r}; this Worldsmith reads version {DSL_VERSION}")
+        return v
     time_of_day: Literal[TIMES_OF_DAY] = "noon"  # type: ignore[valid-type]
     ground: Literal[GROUNDS] = "grass"  # type: ignore[valid-type]
     entities: list[Entity] = Field(min_length=1, max_length=MAX_ENTRIES)
@@ -152,6 +160,16 @@ def _semantic_issues(scene: Scene) -> list[Issue]:
     return issues
 
 
+def short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a message never echoes a huge input back."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _cap(msg: str, limit: int = 300) -> str:
+    return msg if len(msg) <= limit else f"{msg[:limit]}... ({len(msg)} characters)"
+
+
 def _pydantic_issues(err: ValidationError) -> list[Issue]:
     out = []
     for e in err.errors():
@@ -159,33 +177,66 @@ def _pydantic_issues(err: ValidationError) -> list[Issue]:
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
         if e["type"] == "literal_error" and "kind" in e["loc"]:
-            msg = f"unknown kind {e.get('input')!r}; known kinds: {', '.join(catalog.KIND_NAMES)}"
+            msg = f"unknown kind {short(e.get('input'))}; known kinds: {', '.join(catalog.KIND_NAMES)}"
         elif e["type"] == "literal_error" and e["loc"] == ("version",):
-            msg = f"unsupported DSL version {e.get('input')!r}; this Worldsmith reads version {DSL_VERSION}"
+            msg = f"unsupported DSL version {short(e.get('input'))}; this Worldsmith reads version {DSL_VERSION}"
         elif e["type"] == "literal_error":
-            msg = f"{msg} (got {e.get('input')!r})"
-        out.append(Issue(format_loc(e["loc"]), msg))
+            msg = f"{_cap(msg)} (got {short(e.get('input'))})"
+        elif e["type"] in ("int_type", "float_type", "string_type", "bool_type", "list_type", "tuple_type",
+                           "dict_type", "model_type", "int_from_float"):
+            msg = f"{msg} (got {short(e.get('input'))})"
+        out.append(Issue(format_loc(e["loc"]), _cap(msg)))
     return out
+
+
+def _depth(doc: Any) -> int:
+    """How deeply lists and objects nest in ``doc`` (iterative: never a RecursionError)."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, dict):
+            deepest = max(deepest, d)
+            stack.extend((v, d + 1) for v in node.values())
+        elif isinstance(node, (list, tuple)):
+            deepest = max(deepest, d)
+            stack.extend((v, d + 1) for v in node)
+        if deepest > MAX_DEPTH:
+            break
+    return deepest
 
 
 def parse_scene(data: Any) -> Scene:
     """Validate a DSL document (JSON text, bytes or a dict) into a ``Scene``.
 
-    Raises ``SceneError`` with every problem found, each with its field path.
+    Validation is strict, as the published JSON Schema is: ``"3"`` is not a count and
+    ``true`` is not a version. Raises ``SceneError`` with every problem found, each with
+    its field path; a message never repeats a long input in full.
     """
-    if isinstance(data, (str, bytes, bytearray)):
+    if isinstance(data, (bytes, bytearray)):
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SceneError([Issue("", f"not UTF-8 text (byte {exc.start})")]) from None
+    if isinstance(data, str):
         try:
             data = json.loads(data, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             raise SceneError([Issue("", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]) from None
+        except RecursionError:
+            raise SceneError([Issue("", f"lists and objects nest more than {MAX_DEPTH} deep")]) from None
         except ValueError as exc:
             raise SceneError([Issue("", str(exc))]) from None
     if not isinstance(data, dict):
         raise SceneError([Issue("", f"a scene is a JSON object, not {type(data).__name__}")])
+    if _depth(data) > MAX_DEPTH:
+        raise SceneError([Issue("", f"lists and objects nest more than {MAX_DEPTH} deep")])
     try:
-        scene = Scene.model_validate(data)
+        # through JSON text, in strict mode: exactly the types the JSON Schema allows
+        scene = Scene.model_validate_json(json.dumps(data, allow_nan=False), strict=True)
     except ValidationError as exc:
         raise SceneError(_pydantic_issues(exc)) from None
+    except (TypeError, ValueError) as exc:   # not JSON data at all (a set, NaN, an object)
+        raise SceneError([Issue("", f"not JSON data: {_cap(str(exc))}")]) from None
     issues = _semantic_issues(scene)
     if issues:
         raise SceneError(issues)

@@ -116,9 +116,15 @@ def facing_rotation(x: float, y: float, tx: float, ty: float) -> float:
 
 
 class _Grid:
-    """Uniform spatial hash of rectangles; query returns ids of rects overlapping a box."""
+    """Uniform spatial hash of rectangles; query returns ids of rects overlapping a box.
 
-    __slots__ = ("inv", "cells", "x0", "y0", "x1", "y1", "owner")
+    A rectangle covering more than ``BIG_CELLS`` cells (a hill scaled 100x is kilometres
+    wide) is kept in a short list checked on every query instead of being hashed into
+    every cell it covers, so memory stays proportional to the number of rectangles.
+    """
+
+    __slots__ = ("inv", "cells", "x0", "y0", "x1", "y1", "owner", "big")
+    BIG_CELLS = 1 << 14
 
     def __init__(self, cell: float = 2.5):
         self.inv = 1.0 / cell
@@ -128,6 +134,7 @@ class _Grid:
         self.x1: list[float] = []
         self.y1: list[float] = []
         self.owner: list[object] = []
+        self.big: list[int] = []
 
     def __len__(self) -> int:
         return len(self.x0)
@@ -137,8 +144,13 @@ class _Grid:
         self.x0.append(x0); self.y0.append(y0); self.x1.append(x1); self.y1.append(y1)
         self.owner.append(owner)
         inv, cells = self.inv, self.cells
-        for ix in range(math.floor(x0 * inv), math.floor(x1 * inv) + 1):
-            for iy in range(math.floor(y0 * inv), math.floor(y1 * inv) + 1):
+        ix0, ix1 = math.floor(x0 * inv), math.floor(x1 * inv)
+        iy0, iy1 = math.floor(y0 * inv), math.floor(y1 * inv)
+        if (ix1 - ix0 + 1) * (iy1 - iy0 + 1) > self.BIG_CELLS:
+            self.big.append(i)
+            return i
+        for ix in range(ix0, ix1 + 1):
+            for iy in range(iy0, iy1 + 1):
                 lst = cells.get((ix, iy))
                 if lst is None:
                     cells[(ix, iy)] = [i]
@@ -147,6 +159,15 @@ class _Grid:
         return i
 
     def query(self, x0, y0, x1, y1) -> list[int]:
+        out = self._query_cells(x0, y0, x1, y1)
+        if self.big:
+            X0, Y0, X1, Y1 = self.x0, self.y0, self.x1, self.y1
+            known = set(out)
+            out += [i for i in self.big if i not in known and X0[i] < x1 and X1[i] > x0 and Y0[i] < y1
+                    and Y1[i] > y0]
+        return out
+
+    def _query_cells(self, x0, y0, x1, y1) -> list[int]:
         n = len(self.x0)
         if n == 0:
             return []

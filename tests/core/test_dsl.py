@@ -140,3 +140,49 @@ def test_generation_schema_narrowing():
     assert items[0]["properties"]["color"]["enum"] == ["red"]
     with pytest.raises(ValueError):
         generation_schema(kinds=["spaceship"])
+
+
+# ---------------------------------------------------------------- hostile documents
+
+@pytest.mark.parametrize("doc,path,words", [
+    ({"version": True, "entities": [{"id": "a", "kind": "car"}]}, "version", "unsupported DSL version True"),
+    ({"entities": [{"id": "a", "kind": "car", "count": "3"}]}, "entities[0].count", "valid integer (got '3')"),
+    ({"entities": [{"id": "a", "kind": "car", "scale": " 2 "}]}, "entities[0].scale", "valid number"),
+    ({"entities": [{"id": "a", "kind": "car", "rotation": True}]}, "entities[0].rotation", "valid number"),
+    ({"entities": [{"id": "a", "kind": "car"}, {"id": "b", "kind": "car", "relations": [
+        {"type": "near", "target": ["a"]}]}]}, "entities[1].relations[0].target", "valid string"),
+    ({"entities": [{"id": "a", "kind": "car"}, {"id": "b", "kind": "car", "relations": [
+        {"type": "near", "target": {"id": "a"}}]}]}, "entities[1].relations[0].target", "valid string"),
+])
+def test_strict_types_as_the_schema_says(doc, path, words):
+    with pytest.raises(SceneError) as err:
+        parse_scene(doc)
+    assert [i.path for i in err.value.issues] == [path] and words in err.value.issues[0].message
+
+
+def test_numbers_of_the_right_json_type_still_pass():
+    s = parse_scene('{"entities": [{"id": "a", "kind": "car", "scale": 2, "rotation": 90, "position": [1, 2, 0]}]}')
+    assert s.entities[0].scale == 2.0 and s.entities[0].position == (1.0, 2.0, 0.0)
+
+
+@pytest.mark.parametrize("doc", [
+    '{"entities": ' + "[" * 5000 + "]" * 5000 + "}",
+    {"entities": [{"id": "a", "kind": "car", "relations": [{"type": "near", "target": "a", "target2": None}]}],
+     "camera": {"view": "front", "target": None}} | {"deep": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},
+])
+def test_deep_nesting_is_a_clear_error(doc):
+    with pytest.raises(SceneError, match="nest more than 32 deep"):
+        parse_scene(doc)
+
+
+@pytest.mark.parametrize("field", ["kind", "color", "id"])
+def test_messages_never_echo_a_huge_value(field):
+    ent = {"id": "a", "kind": "car"} | {field: "x" * 10_000_000}
+    with pytest.raises(SceneError) as err:
+        parse_scene({"entities": [ent]})
+    assert len(str(err.value)) < 1000 and err.value.issues[0].path == f"entities[0].{field}"
+
+
+def test_not_utf8_bytes():
+    with pytest.raises(SceneError, match="not UTF-8"):
+        parse_scene(b'{"entities": [{"id": "\xff", "kind": "car"}]}')

@@ -367,3 +367,22 @@ def test_between_the_members_of_one_group():
     xs = sorted(p.position[0] for p in lay.by_entity("trees"))
     tent = lay.by_entity("tent")[0]
     assert xs[0] < tent.position[0] < xs[1] and lay.warnings == []
+
+
+def test_huge_rectangles_do_not_fill_the_spatial_hash():
+    """A hill scaled 100x is kilometres wide: it is kept aside, not hashed into a million cells."""
+    from worldsmith.scene_dsl.layout.geometry import _Grid
+    g = _Grid()
+    big = g.add(-2500.0, -2500.0, 2500.0, 2500.0)
+    small = g.add(0.0, 0.0, 1.0, 1.0)
+    assert len(g.cells) == 1 and g.big == [big]
+    assert sorted(g.query(0.5, 0.5, 0.6, 0.6)) == [big, small]
+    assert g.query(3000.0, 3000.0, 3001.0, 3001.0) == []
+    assert sorted(g.query(-3000.0, -3000.0, 3000.0, 3000.0)) == [big, small]
+
+
+def test_a_document_of_huge_hills_lays_out():
+    """84 bytes that once took 76 s and 6.6 GB: 64 hills at scale 100."""
+    s = parse_scene({"version": 1, "entities": [{"id": "h", "kind": "hill", "count": 64, "scale": 100}]})
+    L = solve(s)
+    assert len(L.placements) == 64
