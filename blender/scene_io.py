@@ -17,6 +17,9 @@ from . import builder, render
 from ..files.atomic import staged_dir
 
 
+OUTPUT_FILES = ("scene.json", "scene.blend", "render.png", "prompt.txt")
+
+
 @dataclass
 class Outputs:
     scene_json: Path
@@ -65,7 +68,7 @@ def build_and_save(scene: Scene, out_dir: str | os.PathLike, settings: render.Re
     bl_scene, result = build_fresh(scene, settings.resolution if settings else (960, 540))
     all_warnings = list(warnings or []) + result.warnings
     out = Path(out_dir).absolute()
-    with staged_dir(out) as tmp:
+    with staged_dir(out, owned=OUTPUT_FILES + tuple(extra_files or ())) as tmp:
         (tmp / "scene.json").write_text(scene.to_json(indent=2) + "\n", encoding="utf-8")
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")

@@ -12,7 +12,7 @@ from ..dataset.batch import __doc__ as batch_doc
 from ..dataset.batch import EXIT_PARTIAL, EXIT_STOPPED, run_batch
 from ..dataset.inputs import parse_shard, read_prompts, select_shard
 from ..dataset.store import Config, finished_renders, probe_writable, write_annotations, write_contact_sheet
-from ..files.atomic import write_atomic
+from ..files.atomic import FolderBusy, folder_lock, write_atomic
 from .options import (EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, add_render_options,
                       backend_settings, pipeline_options)
 
@@ -33,7 +33,6 @@ def register(sub) -> dict:
 
 
 def cmd_batch(args, backend=None) -> int:
-    from ..generation.errors import ModelError
     from ..blender.render import RenderSettings
     if args.no_render:
         raise CliError("batch always renders (labels come from the render); drop --no-render", EXIT_BAD_INPUT)
@@ -63,7 +62,15 @@ def cmd_batch(args, backend=None) -> int:
         probe_writable(out)
     except OSError as exc:
         raise CliError(f"the output folder {out} is not writable: {exc}", EXIT_BAD_INPUT) from None
+    try:
+        with folder_lock(out):    # one batch at a time in a folder
+            return _run(args, out, items, bad, shard, backend, log)
+    except FolderBusy as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
 
+
+def _run(args, out: Path, items: list, bad: list, shard, backend, log) -> int:
+    from ..generation.errors import ModelError
     cpus = os.cpu_count() or 1
     jobs = max(1, min(args.jobs, len(items) or 1))
     threads = args.threads or max(1, min(8, cpus // jobs))

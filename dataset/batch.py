@@ -189,8 +189,23 @@ def _blender_paths() -> list[str]:
     return [p for p in sys.path if any(os.path.join(p, "").startswith(r) for r in roots)]
 
 
-def _init_worker(cfg: Config, needs_model: bool = True, drop_paths: tuple = ()) -> None:
+def _die_with(parent: int, every: float = 0.5) -> None:
+    """End this worker when the batch process that started it is gone (killed, not only stopped):
+    a worker never goes on writing into a folder nobody is running a batch for."""
+    import threading
+
+    def watch():
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent:
+                os._exit(70)
+    threading.Thread(target=watch, daemon=True, name="worldsmith-parent-watch").start()
+
+
+def _init_worker(cfg: Config, needs_model: bool = True, drop_paths: tuple = (), parent: int | None = None) -> None:
     global _WORKER, _WORKER_ERROR
+    if parent is not None:
+        _die_with(parent)
     sys.path[:] = [p for p in sys.path if p not in drop_paths]
     try:
         _WORKER = Worker(cfg)
@@ -310,7 +325,9 @@ def run_batch(items: list[Item], cfg: Config, jobs: int = 1, backend=None, log=N
         from concurrent.futures.process import BrokenProcessPool
         log(f"starting {jobs} worker processes")
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(cfg, any(it.scene is None for it in todo), tuple(_blender_paths())))
+                                   initializer=_init_worker,
+                                   initargs=(cfg, any(it.scene is None for it in todo), tuple(_blender_paths()),
+                                             os.getpid()))
         futures = {pool.submit(_work, it): it for it in todo}
         try:
             for fut in as_completed(futures):

@@ -30,21 +30,32 @@ class BadLine:
 def read_prompts(path: str | os.PathLike, default_seed: int = 0) -> tuple[list[Item], list[BadLine]]:
     """The prompts of a JSONL or plain-text file, and the lines that could not be read."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = Path(path).read_bytes()
+    except OSError as exc:
         raise ValueError(f"cannot read the prompts file {path}: {exc}") from None
     items: list[Item] = []
     bad: list[BadLine] = []
     first_line: dict[str, int] = {}
-    for n, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
+    for n, raw_bytes in enumerate(data.splitlines(), 1):
+        try:
+            line = raw_bytes.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:    # one bad line is skipped, not the whole file
+            bad.append(BadLine(n, f"not UTF-8 text (byte {exc.start + 1} of the line)"))
+            continue
         if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            bad.append(BadLine(n, "a JSON array is not a prompt: give an object {\"id\", \"prompt\", \"seed\"} "
+                                  "or plain text"))
             continue
         if line.startswith("{"):
             try:
                 doc = json.loads(line)
             except ValueError as exc:
                 bad.append(BadLine(n, f"not valid JSON: {exc}"))
+                continue
+            except RecursionError:
+                bad.append(BadLine(n, "not valid JSON: lists and objects nest too deeply"))
                 continue
             if not isinstance(doc, dict):
                 bad.append(BadLine(n, "a JSON line must be an object with id, prompt and seed"))
@@ -60,7 +71,11 @@ def read_prompts(path: str | os.PathLike, default_seed: int = 0) -> tuple[list[I
                 if not isinstance(scene, dict):
                     bad.append(BadLine(n, "scene: must be a DSL document (a JSON object)"))
                     continue
-                scene = json.dumps(scene, sort_keys=True)
+                try:
+                    scene = json.dumps(scene, sort_keys=True)
+                except RecursionError:
+                    bad.append(BadLine(n, "scene: lists and objects nest too deeply"))
+                    continue
                 prompt = prompt if isinstance(prompt, str) else ""
         else:
             prompt, item_id, seed, scene = line, None, default_seed, None

@@ -7,8 +7,8 @@ the last complete one wins.
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,21 +41,98 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
         tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
 
 
-@contextmanager
-def staged_dir(out_dir: str | os.PathLike):
-    """Yield a temporary folder beside ``out_dir``; on success its files move into ``out_dir``.
+class FolderBusy(OSError):
+    """Another process is writing the same output folder."""
 
-    On any error the temporary folder is removed and ``out_dir`` is left as it was.
+
+@contextmanager
+def folder_lock(out_dir: str | os.PathLike):
+    """Hold an exclusive lock on ``out_dir`` (a ``.NAME.lock`` file beside it) or raise ``FolderBusy``.
+
+    The lock is the operating system's (``flock``; ``msvcrt.locking`` on Windows): a killed
+    process never leaves it held.
     """
     out = Path(out_dir).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"{out} exists and is not a folder")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    f = open(out.parent / f".{out.name}.lock", "a+b")
     try:
-        yield tmp
-        out.mkdir(exist_ok=True)
-        for f in tmp.iterdir():
-            os.replace(f, out / f.name)
+        try:
+            if os.name == "nt":
+                import msvcrt
+                msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise FolderBusy(f"another Worldsmith run is writing {out}; wait for it or choose another folder") \
+                from None
+        yield out
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        f.close()   # closing releases the lock
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:   # exists, owned by someone else
+        return True
+    return True
+
+
+def _sweep(out: Path) -> None:
+    """Remove temporary folders beside ``out`` that runs killed before they finished left behind."""
+    pattern = re.compile(rf"^\.{re.escape(out.name)}\.(\d+)-[0-9a-f]+\.(tmp|old)$")
+    for p in out.parent.glob(f".{out.name}.*"):
+        m = pattern.match(p.name)
+        if m and p.is_dir() and not _alive(int(m[1])):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+@contextmanager
+def staged_dir(out_dir: str | os.PathLike, owned: tuple[str, ...] = ()):
+    """Yield a temporary folder beside ``out_dir``; on success its files replace ``out_dir``'s as a unit.
+
+    * The folder is locked for the whole run (``FolderBusy`` if another run writes it).
+    * On an error inside the block nothing in ``out_dir`` changes.
+    * ``owned`` names the files a run of this kind writes: an old one this run did not write
+      again (an old ``render.png`` under ``--no-render``) is removed, never left stale beside
+      the new ones. Other files in the folder are the user's and are kept.
+    * The swap moves the old owned files aside first and puts them back if any move fails,
+      so the folder never mixes two runs' files.
+    * Temporary folders of killed runs are removed.
+    """
+    with folder_lock(out_dir) as out:
+        if out.exists() and not out.is_dir():
+            raise NotADirectoryError(f"{out} exists and is not a folder")
+        _sweep(out)
+        tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp = out.parent / f".{out.name}.{tag}.tmp"
+        tmp.mkdir()
+        try:
+            yield tmp
+            out.mkdir(exist_ok=True)
+            new = sorted(f.name for f in tmp.iterdir())
+            backup = out.parent / f".{out.name}.{tag}.old"
+            backup.mkdir()
+            aside, placed = [], []
+            try:
+                for name in sorted(set(owned) | set(new)):
+                    if os.path.lexists(out / name):
+                        os.rename(out / name, backup / name)
+                        aside.append(name)
+                for name in new:
+                    os.rename(tmp / name, out / name)
+                    placed.append(name)
+            except BaseException:
+                for name in placed:
+                    os.rename(out / name, tmp / name)
+                for name in aside:
+                    os.rename(backup / name, out / name)
+                raise
+            shutil.rmtree(backup, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)

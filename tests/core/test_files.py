@@ -93,3 +93,51 @@ def test_sha256_file(tmp_path):
     data = os.urandom(3 << 20)
     p.write_bytes(data)
     assert digest.sha256_file(p) == hashlib.sha256(data).hexdigest()
+
+
+OWNED = ("scene.json", "scene.blend", "render.png")
+
+
+def _run(out, files, owned=OWNED):
+    with atomic.staged_dir(out, owned=owned) as tmp:
+        for name, text in files.items():
+            (tmp / name).write_text(text)
+
+
+def test_staged_outputs_replace_as_a_unit_and_leave_no_stale_file(tmp_path):
+    out = tmp_path / "out"
+    _run(out, {"scene.json": "1", "scene.blend": "1", "render.png": "1"})
+    (out / "notes.txt").write_text("mine")                    # the user's own file
+    _run(out, {"scene.json": "2", "scene.blend": "2"})         # a --no-render run
+    assert sorted(os.listdir(out)) == ["notes.txt", "scene.blend", "scene.json"]
+    assert (out / "scene.json").read_text() == "2" and (out / "notes.txt").read_text() == "mine"
+    with pytest.raises(RuntimeError):
+        with atomic.staged_dir(out, owned=OWNED) as tmp:
+            (tmp / "scene.json").write_text("3")
+            raise RuntimeError("the render failed")
+    assert (out / "scene.json").read_text() == "2" and (out / "scene.blend").read_text() == "2"
+    assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]   # no temporary folder left
+
+
+def test_a_killed_runs_temporary_folders_are_removed(tmp_path):
+    import subprocess
+    import sys
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    for suffix in ("tmp", "old"):
+        leftover = tmp_path / f".out.{dead}-0a1b2c3d.{suffix}"
+        leftover.mkdir()
+        (leftover / "render.png").write_text("half")
+    live = tmp_path / f".out.{os.getpid()}-deadbeef.tmp"      # a run still going: never touched
+    live.mkdir()
+    _run(tmp_path / "out", {"scene.json": "1"})
+    assert sorted(os.listdir(tmp_path)) == [live.name, ".out.lock", "out"]
+
+
+def test_a_second_writer_of_the_same_folder_is_refused(tmp_path):
+    out = tmp_path / "out"
+    with atomic.folder_lock(out):
+        with pytest.raises(atomic.FolderBusy, match="another Worldsmith run is writing"):
+            _run(out, {"scene.json": "2"})
+    _run(out, {"scene.json": "3"})                               # free again once the first is done
+    assert (out / "scene.json").read_text() == "3"
