@@ -45,6 +45,8 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
                                  description="Model name to ask the server for (empty: its default)")
     api_key: StringProperty(name="API Key", default="", subtype="PASSWORD",
                             description="Sent as a bearer token; stored in Blender's preferences")
+    timeout: IntProperty(name="Timeout", default=600, min=5, max=86400, subtype="TIME_ABSOLUTE",
+                         description="Longest time one reply may take, however the server sends it (seconds)")
     render_engine: EnumProperty(name="Engine", items=ENGINE_ITEMS, default="cycles",
                                 description="Default render engine for new scenes")
     render_samples: IntProperty(name="Samples", default=32, min=1, max=65536,
@@ -65,6 +67,7 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
             layout.prop(self, "endpoint")
             layout.prop(self, "remote_model")
             layout.prop(self, "api_key")
+            layout.prop(self, "timeout")
             if not bpy.app.online_access:
                 layout.label(text="Blender's 'Allow Online Access' is off: only a server on this computer "
                                   "(127.0.0.1) will be used", icon="INFO")
@@ -112,7 +115,8 @@ def settings(context=None, seed: int = 0) -> BackendSettings:
     p = get(context)
     if p.backend == "http":
         return BackendSettings(backend="http", model=p.remote_model or None, ctx=p.context_size, seed=seed,
-                               endpoint=p.endpoint or None, api_key=p.api_key or None)
+                               endpoint=p.endpoint or None, api_key=p.api_key or None,
+                               total_timeout=float(p.timeout))
     model = bpy.path.abspath(p.model_path) if p.model_path else "embedded"
     return BackendSettings(backend="local", model=model, gpu_layers=p.gpu_layers, ctx=p.context_size,
                            threads=p.threads or None, seed=seed)

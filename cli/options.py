@@ -32,6 +32,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--endpoint", default=None, help="http backend: server base URL, e.g. http://127.0.0.1:8080")
     g.add_argument("--api-key-env", default=None, metavar="VAR",
                    help="http backend: name of the environment variable that holds the API key")
+    g.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="http backend: the longest one reply may take, however the server sends it (default 600)")
     g.add_argument("--gpu-layers", type=int, default=0,
                    help="layers to offload to the GPU (-1 = all; needs a CUDA/Metal build of llama-cpp-python)")
     g.add_argument("--ctx", type=int, default=4096, help="context size in tokens")
@@ -78,7 +80,8 @@ def backend_settings(args):
         if api_key is None:
             raise CliError(f"environment variable {args.api_key_env} is not set", EXIT_BAD_INPUT)
     return BackendSettings(args.backend, args.model, args.gpu_layers, args.ctx, args.threads, args.seed,
-                           args.endpoint, api_key, decoder=getattr(args, "decoder", None))
+                           args.endpoint, api_key, decoder=getattr(args, "decoder", None),
+                           total_timeout=getattr(args, "timeout", None))
 
 
 def open_backend(args):

@@ -68,10 +68,13 @@ def messages(prompt: str, hint_text: str | None = None) -> list[dict]:
     return msgs
 
 
+MAX_REPAIR_ECHO = 8000   # characters of a bad reply sent back to the model (a runaway reply is not)
+
+
 def repair_messages(base: list[dict], reply: str, problems: list[str]) -> list[dict]:
-    listed = "\n".join(f"- {p}" for p in problems[:8])
+    listed = "\n".join(f"- {p[:300]}" for p in problems[:8])
     return base + [
-        {"role": "assistant", "content": reply},
+        {"role": "assistant", "content": reply[:MAX_REPAIR_ECHO]},
         {"role": "user", "content": f"That JSON has problems:\n{listed}\nWrite the corrected JSON."},
     ]
 

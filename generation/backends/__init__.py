@@ -19,7 +19,8 @@ class BackendSettings:
     seed: int = 0
     endpoint: str | None = None
     api_key: str | None = None
-    timeout: float = 120.0
+    timeout: float = 120.0           # http: the longest silence between two pieces of a reply
+    total_timeout: float | None = None  # http: the longest a whole reply may take (None: 600 s)
     decoder: str | None = None       # local: fast | reference; None = fast when available
 
 

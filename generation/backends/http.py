@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import queue
 import re
+import socket
 import threading
 import time
 from urllib.parse import urlsplit
@@ -30,6 +31,11 @@ from urllib.parse import urlsplit
 from .base import Cancelled, Generation, ModelError, Request, Stream
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_REPLY_BYTES = 4 << 20     # one reply, decoded (a scene DSL reply is a few KiB)
+MAX_LINE_BYTES = 1 << 20      # one line of an event stream
+DEFAULT_TOTAL_TIMEOUT = 600.0  # the whole reply, however the server trickles it
+_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FORMATS = (
     ("json_schema", lambda s: {"type": "json_schema", "json_schema": {"name": "scene", "schema": s, "strict": True}}),
     ("json_object+schema", lambda s: {"type": "json_object", "schema": s}),
@@ -58,6 +64,7 @@ class HttpBackend:
         self.endpoint = base
         self.model = settings.model or None
         self.read_timeout = float(settings.timeout or 120.0)
+        self.total_timeout = float(getattr(settings, "total_timeout", None) or DEFAULT_TOTAL_TIMEOUT)
         self.connect_timeout = connect_timeout
         self.retries = max(0, retries)
         self.backoff = backoff
@@ -80,7 +87,7 @@ class HttpBackend:
     def _where(self, path: str = "") -> str:
         return f"the model server at {self.endpoint}{path}"
 
-    def _send(self, method: str, path: str, body: dict | None = None, stream: bool = False):
+    def _send(self, method: str, path: str, body: dict | None = None, stream: bool = True):
         """One HTTP exchange with bounded retries on connection failures, 429 and 5xx."""
         requests = _requests()
         url = self.endpoint + path
@@ -115,6 +122,12 @@ class HttpBackend:
     def _probe(self) -> list[str]:
         """GET /v1/models: the server is there, speaks the API, and serves our model."""
         resp = self._send("GET", "/v1/models")
+        try:
+            return self._served(resp)
+        finally:
+            resp.close()
+
+    def _served(self, resp) -> list[str]:
         if resp.status_code == 404:
             raise ModelError(f"{self._where()} has no OpenAI-compatible API (GET /v1/models answered 404); "
                              "--endpoint should be the server's base URL, e.g. http://127.0.0.1:8080")
@@ -125,10 +138,10 @@ class HttpBackend:
         if not isinstance(data, list):
             raise ModelError(f"{self._where('/v1/models')} did not answer with a model list; "
                              "is this an OpenAI-compatible server?")
-        served = [d["id"] for d in data if isinstance(d, dict) and isinstance(d.get("id"), str)]
+        served = [clean(d["id"])[:200] for d in data[:1000] if isinstance(d, dict) and isinstance(d.get("id"), str)]
         if self.model and served and self.model not in served and f"{self.model}:latest" not in served:
-            raise ModelError(f"{self._where()} does not serve a model named {self.model!r}; "
-                             f"it serves: {', '.join(served)}")
+            raise ModelError(f"{self._where()} does not serve a model named {clean(self.model)[:200]!r}; "
+                             f"it serves: {', '.join(served[:20])}")
         if not self.model and served:
             self.model = served[0]
         return served
@@ -156,12 +169,17 @@ class HttpBackend:
         out = Stream(request)
         events: queue.Queue = queue.Queue()
         stop = threading.Event()
-        worker = threading.Thread(target=self._exchange, args=(request, events, stop), daemon=True,
+        held: dict = {}
+        worker = threading.Thread(target=self._exchange, args=(request, events, stop, held), daemon=True,
                                   name="worldsmith-http")
         worker.start()
+        deadline = time.monotonic() + self.total_timeout
         finish, usage = None, {}
         try:
             while True:
+                if time.monotonic() > deadline:
+                    raise ModelError(f"{self._where()} did not finish its reply within {self.total_timeout:g} s "
+                                     "(the whole reply's deadline; raise --timeout for a slow server)")
                 try:
                     kind, value = events.get(timeout=0.05)
                 except queue.Empty:
@@ -178,14 +196,17 @@ class HttpBackend:
                     raise value
         finally:
             stop.set()
+            resp = held.get("resp")
+            if resp is not None:
+                _abort(resp)      # unblocks a worker stuck reading a dripping server; it then closes
         meta = {"finish_reason": finish, "endpoint": self.endpoint, "response_format": _FORMATS[self._fmt][0]}
         if finish != "length":
             self._replies += 1
             meta["schema_ok"] = conforms(out.text, request.schema)
             if not meta["schema_ok"]:
                 self._nonconforming += 1
-        return out.result(int(usage.get("completion_tokens") or out.tokens),
-                          prompt_tokens=int(usage.get("prompt_tokens") or 0), meta=meta)
+        return out.result(_count(usage.get("completion_tokens")) or out.tokens,
+                          prompt_tokens=_count(usage.get("prompt_tokens")) or 0, meta=meta)
 
     def _body(self, request: Request) -> dict:
         body = {"messages": request.messages, "max_tokens": request.max_tokens,
@@ -195,13 +216,14 @@ class HttpBackend:
             body["model"] = self.model
         return body
 
-    def _exchange(self, request: Request, events: queue.Queue, stop: threading.Event) -> None:
+    def _exchange(self, request: Request, events: queue.Queue, stop: threading.Event, held: dict) -> None:
         """Worker thread: send the request and put ("delta", text), ("end", ...) or ("error", exc)."""
         path = "/v1/chat/completions"
         resp = None
         try:
             while True:
                 resp = self._send("POST", path, self._body(request), stream=True)
+                held["resp"] = resp
                 if resp.status_code < 400:
                     break
                 if _mentions_format(resp, True) and self._fmt + 1 < len(_FORMATS):
@@ -227,20 +249,21 @@ class HttpBackend:
         if "text/event-stream" not in ctype:
             doc = _json_body(resp, where)
             choice, usage = _choice(doc, where)
-            content = (choice.get("message") or {}).get("content") or ""
+            message = choice.get("message")
+            content = _text(message.get("content") if isinstance(message, dict) else None, where)
             if content:
                 yield "delta", content
-            yield "end", (choice.get("finish_reason") or "stop", usage)
+            yield "end", (_finish(choice), usage)
             return
         requests = _requests()
         finish, usage, done = None, {}, False
         try:
-            for raw in resp.iter_lines():
+            for raw in _lines(resp, where):
                 if stop.is_set():
                     return
-                line = raw.decode("utf-8", "replace").strip() if raw else ""
+                line = raw.decode("utf-8", "replace").strip()
                 if line.startswith("error:"):             # llama-server reports some failures this way
-                    raise ModelError(f"{where} reported an error mid-reply: {line[6:].strip()[:300]}")
+                    raise ModelError(f"{where} reported an error mid-reply: {clean(line[6:].strip()[:300])}")
                 if not line.startswith("data:"):
                     continue                      # blank lines, ": ping" comments, "event:" lines
                 data = line[5:].strip()
@@ -249,8 +272,8 @@ class HttpBackend:
                     break
                 try:
                     doc = json.loads(data)
-                except ValueError:
-                    raise ModelError(f"{where} sent a stream event that is not JSON: {data[:80]!r}") from None
+                except (ValueError, RecursionError):
+                    raise ModelError(f"{where} sent a stream event that is not JSON: {clean(data[:80])!r}") from None
                 if isinstance(doc, dict) and doc.get("error"):
                     raise ModelError(f"{where} reported an error mid-reply: {_message_of(doc)}")
                 if isinstance(doc, dict) and isinstance(doc.get("usage"), dict):
@@ -258,10 +281,11 @@ class HttpBackend:
                 if not (isinstance(doc, dict) and doc.get("choices")):
                     continue
                 choice, _ = _choice(doc, where)
-                content = (choice.get("delta") or {}).get("content")
+                delta = choice.get("delta")
+                content = _text(delta.get("content") if isinstance(delta, dict) else None, where)
                 if content:
                     yield "delta", content
-                finish = choice.get("finish_reason") or finish
+                finish = _finish(choice) if choice.get("finish_reason") else finish
         except requests.exceptions.RequestException as exc:
             if stop.is_set():
                 return
@@ -319,11 +343,104 @@ def _retry_after(resp) -> float | None:
         return None
 
 
+def _abort(resp) -> None:
+    """Shut the response's socket down (from any thread): a read blocked on it returns at once.
+    (Closing it instead would wait for that read: the buffered reader holds a lock while reading.)"""
+    conn = getattr(resp.raw, "connection", None) or getattr(resp.raw, "_connection", None)
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _chunks(resp, size: int = 65536):
+    """The decoded body as it arrives: each piece is what one read of the socket brought (a
+    trickling server's events are seen at once, not after ``size`` bytes have piled up)."""
+    read1 = getattr(resp.raw, "read1", None)
+    if read1 is None:
+        yield from resp.iter_content(size)
+        return
+    import urllib3
+    while True:
+        try:
+            chunk = read1(size, decode_content=True)
+        except urllib3.exceptions.HTTPError as exc:   # as requests' own readers report it
+            raise _requests().exceptions.ConnectionError(str(exc)) from exc
+        if not chunk:
+            return
+        yield chunk
+
+
+def _read_capped(resp, cap: int) -> bytes:
+    """The (decoded) body, refusing past ``cap`` bytes: a compressed bomb stops at the cap."""
+    parts, size = [], 0
+    for chunk in _chunks(resp):
+        size += len(chunk)
+        if size > cap:
+            raise ReplyTooLarge(f"the reply is larger than {cap // 1024} KiB")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _lines(resp, where: str):
+    """The lines of a streamed body, linear in its size, each and all of them bounded."""
+    pending, total = b"", 0
+    for chunk in _chunks(resp):
+        total += len(chunk)
+        if total > MAX_REPLY_BYTES:
+            raise ModelError(f"{where} sent more than {MAX_REPLY_BYTES // 1024} KiB for one reply; stopped reading")
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end < 0:
+                break
+            yield (pending + chunk[start:end]) if pending else chunk[start:end]
+            pending, start = b"", end + 1
+        pending += chunk[start:]
+        if len(pending) > MAX_LINE_BYTES:
+            raise ModelError(f"{where} sent a stream line longer than {MAX_LINE_BYTES // 1024} KiB; stopped reading")
+    if pending:
+        yield pending
+
+
+class ReplyTooLarge(ValueError):
+    pass
+
+
 def _body_text(resp, limit: int = 4000) -> str:
-    try:
-        return resp.text[:limit]
-    except Exception:  # noqa: BLE001 - a broken body is reported as empty
-        return ""
+    """The start of an error reply's body (read once, capped, kept for the next look)."""
+    cached = getattr(resp, "_worldsmith_body", None)
+    if cached is None:
+        try:
+            cached = _read_capped(resp, MAX_REPLY_BYTES).decode("utf-8", "replace")
+        except Exception:  # noqa: BLE001 - a broken or oversized body is reported as empty
+            cached = ""
+        resp._worldsmith_body = cached
+    return cached[:limit]
+
+
+def clean(text: str) -> str:
+    """``text`` without terminal control sequences and control characters (anything a server sends
+    is shown to a person: it must not move their cursor or recolour their terminal)."""
+    return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+def _count(value) -> int | None:
+    """A token count from a server's usage block, or None when it is not a count."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _text(value, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ModelError(f"{where} sent a reply whose content is not text ({type(value).__name__})")
+
+
+def _finish(choice: dict) -> str:
+    reason = choice.get("finish_reason")
+    return reason if isinstance(reason, str) and reason.isidentifier() else "stop"
 
 
 def _mentions_format(resp, stream: bool) -> bool:
@@ -337,44 +454,49 @@ def _mentions_format(resp, stream: bool) -> bool:
 def _message_of(doc) -> str:
     err = doc.get("error") if isinstance(doc, dict) else None
     if isinstance(err, dict):
-        return str(err.get("message") or err)[:300]
+        return clean(str(err.get("message") or err)[:300])
     if err:
-        return str(err)[:300]
+        return clean(str(err)[:300])
     if isinstance(doc, dict) and doc.get("detail"):
-        return str(doc["detail"])[:300]
-    return str(doc)[:300]
+        return clean(str(doc["detail"])[:300])
+    return clean(str(doc)[:300])
 
 
 def _error_message(resp) -> str:
-    text = _body_text(resp)
+    return _error_message_of_text(_body_text(resp))
+
+
+def _error_message_of_text(text: str) -> str:
     if not text.strip():
         return "(empty body)"
     try:
         return _message_of(json.loads(text))
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
     if title or text.lstrip().startswith("<"):
-        return "an HTML page" + (f" titled {title.group(1).strip()[:80]!r}" if title else "")
-    return text.strip()[:200]
+        return "an HTML page" + (f" titled {clean(title.group(1).strip()[:80])!r}" if title else "")
+    return clean(text.strip()[:200])
 
 
 def _json_body(resp, where: str):
-    """The body as JSON, or a clear error for empty, HTML, truncated or non-JSON bodies."""
+    """The body as JSON, or a clear error for empty, HTML, oversized, truncated or non-JSON bodies."""
     try:
-        text = resp.content.decode("utf-8", "replace")
+        text = _read_capped(resp, MAX_REPLY_BYTES).decode("utf-8", "replace")
+    except ReplyTooLarge as exc:
+        raise ModelError(f"{where} sent {exc}; stopped reading") from None
     except Exception as exc:  # noqa: BLE001
         raise ModelError(f"the connection to {where} broke while reading the reply ({_reason(exc)})") from None
     if not text.strip():
         raise ModelError(f"{where} sent an empty reply (HTTP {resp.status_code} with no body)")
     ctype = resp.headers.get("content-type", "").lower()
     if "html" in ctype or text.lstrip().startswith("<"):
-        raise ModelError(f"{where} sent {_error_message(resp)} instead of JSON; is --endpoint the API's URL?")
+        raise ModelError(f"{where} sent {_error_message_of_text(text)} instead of JSON; is --endpoint the API's URL?")
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ModelError(f"{where} sent a reply that is not valid JSON (truncated or not an OpenAI-compatible "
-                         f"server): {text[:80]!r}") from None
+                         f"server): {clean(text[:80])!r}") from None
 
 
 def _choice(doc, where: str) -> tuple[dict, dict]:

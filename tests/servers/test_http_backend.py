@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import os
 import signal
 import socket
@@ -439,3 +440,105 @@ def test_conformance_check():
     assert not conforms("{}", SCHEMA) and not conforms("not json", SCHEMA)
     assert not conforms(VALID.replace('"car", "count"', '"dog", "count"'), SCHEMA)
     assert not conforms(VALID.replace('"count": 1', '"count": 1, "extra": 2'), SCHEMA)
+
+
+# -- hostile servers: bounded time, bytes and lines; nothing crashes -----------
+
+def test_a_dripping_server_meets_the_whole_replys_deadline(tiny):
+    def drip(h):
+        sse_start(h)
+        for _ in range(int(SERVER_SILENCE * 10)):   # keep-alive comments: each read is quick, the reply never ends
+            h.wfile.write(b": ping\n\n")
+            h.wfile.flush()
+            time.sleep(0.1)
+    s = tiny(chat=drip)
+    t0 = time.perf_counter()
+    with pytest.raises(ModelError, match="did not finish its reply within 1 s"):
+        ask(fast(s.url, total_timeout=1.0))
+    assert time.perf_counter() - t0 < SERVER_SILENCE / 2
+
+
+def test_a_huge_single_stream_line_is_refused_without_quadratic_reading(tiny):
+    def huge(h):
+        sse_start(h)
+        h.wfile.write(b"data: " + b"x" * (5 << 20) + b"\n\n")
+    s = tiny(chat=huge)
+    with pytest.raises(ModelError) as err:
+        ask(fast(s.url))
+    assert "stream line longer than 1024 KiB" in str(err.value) and len(str(err.value)) < 300
+
+
+def test_a_never_ending_body_is_cut_at_the_cap(tiny):
+    def endless(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.end_headers()
+        try:
+            h.wfile.write(b'{"choices": [{"message": {"content": "')
+            for _ in range(200):
+                h.wfile.write(b"x" * (64 << 10))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    s = tiny(chat=endless)
+    with pytest.raises(ModelError, match="larger than 4096 KiB"):
+        ask(fast(s.url))
+
+
+def test_a_gzip_bomb_stops_at_the_cap(tiny):
+    import gzip
+    bomb = gzip.compress(b'{"choices": [{"message": {"content": "' + b" " * (200 << 20) + b'"}}]}', 9)
+    assert len(bomb) < (1 << 20)
+
+    def send(h):
+        reply(h, body=bomb, headers=[("Content-Encoding", "gzip")])
+    s = tiny(chat=send)
+    with pytest.raises(ModelError, match="larger than 4096 KiB"):
+        ask(fast(s.url))
+
+
+@pytest.mark.parametrize("event,words", [
+    ({"choices": [{"delta": {"content": 42}, "finish_reason": None}]}, "content is not text"),
+    ({"choices": [{"delta": "oops", "finish_reason": "stop"}]}, "ended before it was complete|finish"),
+])
+def test_odd_stream_events_are_clear_errors(tiny, event, words):
+    def send(h):
+        sse_start(h)
+        h.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+    s = tiny(chat=send)
+    try:
+        gen = ask(fast(s.url))
+    except ModelError as exc:
+        assert re.search(words, str(exc)), str(exc)
+    else:
+        assert gen.text == ""   # a delta that is not an object carries no text
+
+
+def test_deeply_nested_events_and_bodies_are_clear_errors(tiny):
+    deep = "[" * 100_000 + "]" * 100_000
+
+    def stream(h):
+        sse_start(h)
+        h.wfile.write(f"data: {deep}\n\n".encode())
+    with pytest.raises(ModelError, match="not JSON"):
+        ask(fast(tiny(chat=stream).url))
+
+    def body(h):
+        reply(h, body=deep.encode())
+    with pytest.raises(ModelError, match="not valid JSON"):
+        ask(fast(tiny(chat=body).url))
+
+
+def test_usage_that_is_not_a_count_is_ignored(tiny):
+    def send(h):
+        reply(h, body={"choices": [{"message": {"content": VALID}, "finish_reason": "stop"}],
+                       "usage": {"completion_tokens": "many", "prompt_tokens": [1]}})
+    gen = ask(fast(tiny(chat=send).url))
+    assert gen.text == VALID and gen.tokens >= 1 and gen.prompt_tokens == 0
+
+
+def test_terminal_escapes_from_a_server_are_never_shown(tiny):
+    def send(h):
+        reply(h, 400, {"error": {"message": "bad \x1b[2J\x1b[31mthing\x1b]0;pwned\x07 here\x00"}})
+    with pytest.raises(ModelError) as err:
+        ask(fast(tiny(chat=send).url, ))
+    assert "\x1b" not in str(err.value) and "\x00" not in str(err.value) and "bad thing here" in str(err.value)
