@@ -22,20 +22,16 @@ from __future__ import annotations
 
 import json
 import queue
-import re
-import socket
 import threading
 import time
 from urllib.parse import urlsplit
 
 from .base import Cancelled, Generation, ModelError, Request, Stream
+from .replies import (abort, clean, conforms, count, error_message, finish_reason, first_choice, json_body, lines,
+                      mentions_format, message_of, reason, text_of)
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-MAX_REPLY_BYTES = 4 << 20     # one reply, decoded (a scene DSL reply is a few KiB)
-MAX_LINE_BYTES = 1 << 20      # one line of an event stream
 DEFAULT_TOTAL_TIMEOUT = 600.0  # the whole reply, however the server trickles it
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FORMATS = (
     ("json_schema", lambda s: {"type": "json_schema", "json_schema": {"name": "scene", "schema": s, "strict": True}}),
     ("json_object+schema", lambda s: {"type": "json_object", "schema": s}),
@@ -105,12 +101,12 @@ class HttpBackend:
                                  "(raise the timeout for a slow server)") from None
             except requests.exceptions.ConnectionError as exc:
                 if last:
-                    raise ModelError(f"cannot reach {self._where()} ({_reason(exc)}); is the server running "
+                    raise ModelError(f"cannot reach {self._where()} ({reason(exc)}); is the server running "
                                      "and is --endpoint right?") from None
             except requests.exceptions.RequestException as exc:
-                raise ModelError(f"request to {self._where(path)} failed: {_reason(exc)}") from None
+                raise ModelError(f"request to {self._where(path)} failed: {reason(exc)}") from None
             else:
-                if resp.status_code not in RETRY_STATUS or last or _mentions_format(resp, stream):
+                if resp.status_code not in RETRY_STATUS or last or mentions_format(resp, stream):
                     return resp
                 delay = _retry_after(resp) or self.backoff * 2 ** attempt
                 resp.close()
@@ -133,7 +129,7 @@ class HttpBackend:
                              "--endpoint should be the server's base URL, e.g. http://127.0.0.1:8080")
         if resp.status_code >= 400:
             raise self._http_error(resp, "/v1/models")
-        doc = _json_body(resp, self._where("/v1/models"))
+        doc = json_body(resp, self._where("/v1/models"))
         data = doc.get("data") if isinstance(doc, dict) else None
         if not isinstance(data, list):
             raise ModelError(f"{self._where('/v1/models')} did not answer with a model list; "
@@ -148,7 +144,7 @@ class HttpBackend:
 
     def _http_error(self, resp, path: str) -> ModelError:
         where, code = self._where(path), resp.status_code
-        msg = _error_message(resp)
+        msg = error_message(resp)
         if code in (401, 403):
             hint = "it rejected the API key" if self._has_key else "it needs an API key (--api-key-env VAR)"
             return ModelError(f"{where} refused the request (HTTP {code}): {hint}")
@@ -198,15 +194,15 @@ class HttpBackend:
             stop.set()
             resp = held.get("resp")
             if resp is not None:
-                _abort(resp)      # unblocks a worker stuck reading a dripping server; it then closes
+                abort(resp)      # unblocks a worker stuck reading a dripping server; it then closes
         meta = {"finish_reason": finish, "endpoint": self.endpoint, "response_format": _FORMATS[self._fmt][0]}
         if finish != "length":
             self._replies += 1
             meta["schema_ok"] = conforms(out.text, request.schema)
             if not meta["schema_ok"]:
                 self._nonconforming += 1
-        return out.result(_count(usage.get("completion_tokens")) or out.tokens,
-                          prompt_tokens=_count(usage.get("prompt_tokens")) or 0, meta=meta)
+        return out.result(count(usage.get("completion_tokens")) or out.tokens,
+                          prompt_tokens=count(usage.get("prompt_tokens")) or 0, meta=meta)
 
     def _body(self, request: Request) -> dict:
         body = {"messages": request.messages, "max_tokens": request.max_tokens,
@@ -226,19 +222,19 @@ class HttpBackend:
                 held["resp"] = resp
                 if resp.status_code < 400:
                     break
-                if _mentions_format(resp, True) and self._fmt + 1 < len(_FORMATS):
+                if mentions_format(resp, True) and self._fmt + 1 < len(_FORMATS):
                     resp.close()
                     self._fmt += 1          # try the next spelling of the schema format
                     continue
-                if _mentions_format(resp, True):
+                if mentions_format(resp, True):
                     raise ModelError(f"{self._where(path)} rejected the JSON-schema response format in every "
-                                     f"form we know: {_error_message(resp)}")
+                                     f"form we know: {error_message(resp)}")
                 raise self._http_error(resp, path)
             for kind, value in self._read(resp, stop):
                 events.put((kind, value))
         except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
             events.put(("error", exc if isinstance(exc, (ModelError, Cancelled)) else
-                        ModelError(f"{self._where(path)} failed: {_reason(exc)}")))
+                        ModelError(f"{self._where(path)} failed: {reason(exc)}")))
         finally:
             if resp is not None:
                 resp.close()
@@ -247,18 +243,18 @@ class HttpBackend:
         where = self._where("/v1/chat/completions")
         ctype = resp.headers.get("content-type", "").lower()
         if "text/event-stream" not in ctype:
-            doc = _json_body(resp, where)
-            choice, usage = _choice(doc, where)
+            doc = json_body(resp, where)
+            choice, usage = first_choice(doc, where)
             message = choice.get("message")
-            content = _text(message.get("content") if isinstance(message, dict) else None, where)
+            content = text_of(message.get("content") if isinstance(message, dict) else None, where)
             if content:
                 yield "delta", content
-            yield "end", (_finish(choice), usage)
+            yield "end", (finish_reason(choice), usage)
             return
         requests = _requests()
         finish, usage, done = None, {}, False
         try:
-            for raw in _lines(resp, where):
+            for raw in lines(resp, where):
                 if stop.is_set():
                     return
                 line = raw.decode("utf-8", "replace").strip()
@@ -275,17 +271,17 @@ class HttpBackend:
                 except (ValueError, RecursionError):
                     raise ModelError(f"{where} sent a stream event that is not JSON: {clean(data[:80])!r}") from None
                 if isinstance(doc, dict) and doc.get("error"):
-                    raise ModelError(f"{where} reported an error mid-reply: {_message_of(doc)}")
+                    raise ModelError(f"{where} reported an error mid-reply: {message_of(doc)}")
                 if isinstance(doc, dict) and isinstance(doc.get("usage"), dict):
                     usage = doc["usage"]
                 if not (isinstance(doc, dict) and doc.get("choices")):
                     continue
-                choice, _ = _choice(doc, where)
+                choice, _ = first_choice(doc, where)
                 delta = choice.get("delta")
-                content = _text(delta.get("content") if isinstance(delta, dict) else None, where)
+                content = text_of(delta.get("content") if isinstance(delta, dict) else None, where)
                 if content:
                     yield "delta", content
-                finish = _finish(choice) if choice.get("finish_reason") else finish
+                finish = finish_reason(choice) if choice.get("finish_reason") else finish
         except requests.exceptions.RequestException as exc:
             if stop.is_set():
                 return
@@ -293,7 +289,7 @@ class HttpBackend:
                 raise ModelError(f"{where} stopped sending for {self.read_timeout:g} s in the middle of a reply"
                                  ) from None
             raise ModelError(f"the connection to {self.endpoint} broke in the middle of a reply "
-                             f"({_reason(exc)}); did the server stop?") from None
+                             f"({reason(exc)}); did the server stop?") from None
         if not done and finish is None:
             raise ModelError(f"the reply from {where} ended before it was complete "
                              "(the stream stopped without a finish marker)")
@@ -320,240 +316,8 @@ class HttpBackend:
 
 
 # -- helpers ----------------------------------------------------------------
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    for pattern, short in (("Connection refused", "connection refused"),
-                           ("timed out", "it stopped sending (read timeout)"),
-                           ("Name or service not known", "host name not found"),
-                           ("nodename nor servname", "host name not found"),
-                           ("Failed to resolve", "host name not found"),
-                           ("IncompleteRead", "the reply was cut off"),
-                           ("Connection reset", "connection reset"),
-                           ("Connection aborted", "connection aborted"),
-                           ("Response ended prematurely", "the reply was cut off")):
-        if pattern in text:
-            return short
-    return f"{type(exc).__name__}: {text[:160]}"
-
-
 def _retry_after(resp) -> float | None:
     try:
         return max(0.0, float(resp.headers.get("retry-after", "")))
     except ValueError:
         return None
-
-
-def _abort(resp) -> None:
-    """Shut the response's socket down (from any thread): a read blocked on it returns at once.
-    (Closing it instead would wait for that read: the buffered reader holds a lock while reading.)"""
-    conn = getattr(resp.raw, "connection", None) or getattr(resp.raw, "_connection", None)
-    sock = getattr(conn, "sock", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-def _chunks(resp, size: int = 65536):
-    """The decoded body as it arrives: each piece is what one read of the socket brought (a
-    trickling server's events are seen at once, not after ``size`` bytes have piled up)."""
-    read1 = getattr(resp.raw, "read1", None)
-    if read1 is None:
-        yield from resp.iter_content(size)
-        return
-    import urllib3
-    while True:
-        try:
-            chunk = read1(size, decode_content=True)
-        except urllib3.exceptions.HTTPError as exc:   # as requests' own readers report it
-            raise _requests().exceptions.ConnectionError(str(exc)) from exc
-        if not chunk:
-            return
-        yield chunk
-
-
-def _read_capped(resp, cap: int) -> bytes:
-    """The (decoded) body, refusing past ``cap`` bytes: a compressed bomb stops at the cap."""
-    parts, size = [], 0
-    for chunk in _chunks(resp):
-        size += len(chunk)
-        if size > cap:
-            raise ReplyTooLarge(f"the reply is larger than {cap // 1024} KiB")
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-def _lines(resp, where: str):
-    """The lines of a streamed body, linear in its size, each and all of them bounded."""
-    pending, total = b"", 0
-    for chunk in _chunks(resp):
-        total += len(chunk)
-        if total > MAX_REPLY_BYTES:
-            raise ModelError(f"{where} sent more than {MAX_REPLY_BYTES // 1024} KiB for one reply; stopped reading")
-        start = 0
-        while True:
-            end = chunk.find(b"\n", start)
-            if end < 0:
-                break
-            yield (pending + chunk[start:end]) if pending else chunk[start:end]
-            pending, start = b"", end + 1
-        pending += chunk[start:]
-        if len(pending) > MAX_LINE_BYTES:
-            raise ModelError(f"{where} sent a stream line longer than {MAX_LINE_BYTES // 1024} KiB; stopped reading")
-    if pending:
-        yield pending
-
-
-class ReplyTooLarge(ValueError):
-    pass
-
-
-def _body_text(resp, limit: int = 4000) -> str:
-    """The start of an error reply's body (read once, capped, kept for the next look)."""
-    cached = getattr(resp, "_worldsmith_body", None)
-    if cached is None:
-        try:
-            cached = _read_capped(resp, MAX_REPLY_BYTES).decode("utf-8", "replace")
-        except Exception:  # noqa: BLE001 - a broken or oversized body is reported as empty
-            cached = ""
-        resp._worldsmith_body = cached
-    return cached[:limit]
-
-
-def clean(text: str) -> str:
-    """``text`` without terminal control sequences and control characters (anything a server sends
-    is shown to a person: it must not move their cursor or recolour their terminal)."""
-    return _CONTROL.sub("", _ANSI.sub("", text))
-
-
-def _count(value) -> int | None:
-    """A token count from a server's usage block, or None when it is not a count."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def _text(value, where: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise ModelError(f"{where} sent a reply whose content is not text ({type(value).__name__})")
-
-
-def _finish(choice: dict) -> str:
-    reason = choice.get("finish_reason")
-    return reason if isinstance(reason, str) and reason.isidentifier() else "stop"
-
-
-def _mentions_format(resp, stream: bool) -> bool:
-    """Did the server reject our ``response_format`` (llama-cpp-python answers 500, others 400/422)?"""
-    if resp.status_code not in (400, 422, 500):
-        return False
-    text = _body_text(resp).lower()
-    return "response_format" in text or "json_schema" in text
-
-
-def _message_of(doc) -> str:
-    err = doc.get("error") if isinstance(doc, dict) else None
-    if isinstance(err, dict):
-        return clean(str(err.get("message") or err)[:300])
-    if err:
-        return clean(str(err)[:300])
-    if isinstance(doc, dict) and doc.get("detail"):
-        return clean(str(doc["detail"])[:300])
-    return clean(str(doc)[:300])
-
-
-def _error_message(resp) -> str:
-    return _error_message_of_text(_body_text(resp))
-
-
-def _error_message_of_text(text: str) -> str:
-    if not text.strip():
-        return "(empty body)"
-    try:
-        return _message_of(json.loads(text))
-    except (ValueError, RecursionError):
-        pass
-    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
-    if title or text.lstrip().startswith("<"):
-        return "an HTML page" + (f" titled {clean(title.group(1).strip()[:80])!r}" if title else "")
-    return clean(text.strip()[:200])
-
-
-def _json_body(resp, where: str):
-    """The body as JSON, or a clear error for empty, HTML, oversized, truncated or non-JSON bodies."""
-    try:
-        text = _read_capped(resp, MAX_REPLY_BYTES).decode("utf-8", "replace")
-    except ReplyTooLarge as exc:
-        raise ModelError(f"{where} sent {exc}; stopped reading") from None
-    except Exception as exc:  # noqa: BLE001
-        raise ModelError(f"the connection to {where} broke while reading the reply ({_reason(exc)})") from None
-    if not text.strip():
-        raise ModelError(f"{where} sent an empty reply (HTTP {resp.status_code} with no body)")
-    ctype = resp.headers.get("content-type", "").lower()
-    if "html" in ctype or text.lstrip().startswith("<"):
-        raise ModelError(f"{where} sent {_error_message_of_text(text)} instead of JSON; is --endpoint the API's URL?")
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        raise ModelError(f"{where} sent a reply that is not valid JSON (truncated or not an OpenAI-compatible "
-                         f"server): {clean(text[:80])!r}") from None
-
-
-def _choice(doc, where: str) -> tuple[dict, dict]:
-    choices = doc.get("choices") if isinstance(doc, dict) else None
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        raise ModelError(f"{where} sent JSON that is not a chat completion (no choices)")
-    usage = doc.get("usage") if isinstance(doc.get("usage"), dict) else {}
-    return choices[0], usage
-
-
-def conforms(text: str, schema: dict) -> bool:
-    """Does ``text`` parse as JSON matching ``schema``'s structure (types, required and allowed
-    properties, enums, consts, item schemas)? Bounds and patterns are not checked, so a server that
-    enforces the schema loosely is not taken for one that ignores it."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return False
-    return _matches(value, schema)
-
-
-def _matches(v, s) -> bool:  # noqa: C901 - one branch per JSON Schema keyword
-    if s is True or s == {}:
-        return True
-    if s is False or not isinstance(s, dict):
-        return False
-    if "const" in s and v != s["const"]:
-        return False
-    if "enum" in s and v not in s["enum"]:
-        return False
-    if "anyOf" in s and not any(_matches(v, x) for x in s["anyOf"]):
-        return False
-    t = s.get("type")
-    if t == "object":
-        if not isinstance(v, dict) or any(k not in v for k in s.get("required", ())):
-            return False
-        props = s.get("properties", {})
-        for k, x in v.items():
-            if k in props:
-                if not _matches(x, props[k]):
-                    return False
-            elif s.get("additionalProperties", True) is False:
-                return False
-    elif t == "array":
-        if not isinstance(v, list):
-            return False
-        prefix = s.get("prefixItems", [])
-        for i, x in enumerate(v):
-            sub = prefix[i] if i < len(prefix) else s.get("items", True)
-            if not _matches(x, sub):
-                return False
-    elif t == "integer":
-        return isinstance(v, int) and not isinstance(v, bool)
-    elif t == "number":
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
-    elif t == "string":
-        return isinstance(v, str)
-    elif t == "boolean":
-        return isinstance(v, bool)
-    return True

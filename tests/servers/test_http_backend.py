@@ -19,7 +19,8 @@ import requests
 
 from worldsmith.generation import model_files as models, pipeline, prompting
 from worldsmith.generation.backends import BackendSettings, Cancelled, ModelError, Request, create
-from worldsmith.generation.backends.http import HttpBackend, conforms
+from worldsmith.generation.backends.http import HttpBackend
+from worldsmith.generation.backends.replies import conforms
 from worldsmith.scene_dsl import schema as schema_mod
 from worldsmith.scene_dsl.models import parse_scene
 
