@@ -9,7 +9,8 @@ PIP := $(BIN)/python -m pip install -q --require-hashes --no-deps --no-build-iso
 # llama-cpp-python builds from source: skip the multimodal library we never load
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 PROMPT ?= a red car in front of a white house at sunset, two pine trees behind the house
-FUZZ_EXAMPLES ?= 20000
+FUZZ_EXAMPLES ?= 5000
+FUZZ_SECONDS ?= 600
 
 .PHONY: setup demo test test-fast fuzz bench lock extension clean
 
@@ -35,15 +36,19 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q tests/core
 
-# free exploration (not part of `make test`): hypothesis with random seeds and many examples
+# free exploration (not part of `make test`): the property tests with random seeds and many
+# examples, then hostile documents, hostile servers and concurrent runs for FUZZ_SECONDS
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -m property
+	@mkdir -p out
+	$(BIN)/python -m worldsmith.benchmarks.fuzz --seconds $(FUZZ_SECONDS) --json out/fuzz.json
 
 bench: setup
 	$(BIN)/worldsmith bench perf
 
+# add new needs to the locks, keeping every existing pin; `make lock UPGRADE=1` moves them all
 lock: setup
-	$(BIN)/python tools/lock.py
+	$(BIN)/python tools/lock.py $(if $(UPGRADE),--upgrade)
 
 extension: setup
 	$(BIN)/python tools/build_extension.py

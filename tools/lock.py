@@ -79,17 +79,18 @@ def wheel_name_version(filename: str) -> tuple[str, str]:
     return normalize(parts[0]), parts[1]
 
 
-def _uv(*args: str) -> None:
+def _uv(*args: str, upgrade: bool = False) -> None:
     cmd = [sys.executable, "-m", "uv", "pip", "compile", "--universal", "--python-version", PYTHON,
-           "--generate-hashes", "--no-header", "--quiet", *args]
+           "--generate-hashes", "--no-header", "--quiet", *(["--upgrade"] if upgrade else []), *args]
     print("lock:", " ".join(cmd[3:]), flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT)
 
 
-def compile_locks() -> None:
-    _uv(str(BUILD_IN.relative_to(ROOT)), "-o", str(BUILD_LOCK.relative_to(ROOT)))
+def compile_locks(upgrade: bool = False) -> None:
+    """Without ``upgrade`` the pins already in the lock files stay (only new needs are added)."""
+    _uv(str(BUILD_IN.relative_to(ROOT)), "-o", str(BUILD_LOCK.relative_to(ROOT)), upgrade=upgrade)
     _uv("pyproject.toml", "--extra", "test", "--extra", "fast", "-c", str(BUILD_LOCK.relative_to(ROOT)),
-        "-o", str(LOCK.relative_to(ROOT)))
+        "-o", str(LOCK.relative_to(ROOT)), upgrade=upgrade)
 
 
 def extension_wheels(pins: dict[str, str], platforms: dict[str, list[str]] = PLATFORMS) -> list[str]:
@@ -122,10 +123,11 @@ def write_manifest_wheels(wheels: list[str], manifest: Path = MANIFEST) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--manifest-only", action="store_true", help="rewrite the manifest's wheels from lock.txt")
+    p.add_argument("--upgrade", action="store_true", help="move every pin to the newest allowed version")
     a = p.parse_args(argv)
     if not a.manifest_only:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", UV], check=True)
-        compile_locks()
+        compile_locks(a.upgrade)
     write_manifest_wheels(extension_wheels(read_lock()))
     print(f"lock: wrote {BUILD_LOCK.relative_to(ROOT)}, {LOCK.relative_to(ROOT)} and the wheels of "
           f"{MANIFEST.name}", flush=True)
