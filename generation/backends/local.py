@@ -22,9 +22,12 @@ import time
 
 from .. import model_files as models
 from .base import Generation, ModelError, Request, Stream
+from ..bounded import bounded
 from .fastgrammar import GrammarError
 
 DECODERS = ("fast", "reference")
+TEMPLATE_SECONDS = 5.0          # a real chat template renders in milliseconds
+MAX_PROMPT_CHARS = 400_000      # far beyond any context this backend is given
 
 
 def _import_llama():
@@ -69,6 +72,17 @@ def _chat_formatter(llm):
                      (c.cell_contents for c in (getattr(handler, "__closure__", None) or ()))))
     fmt = cells.get("chat_formatter")
     return fmt if callable(fmt) else None
+
+
+def render_chat(formatter, messages: list[dict], check_cancel=None):
+    """``formatter(messages=...)`` (a GGUF's chat template, rendered in Jinja's sandbox by
+    llama-cpp-python) within ``TEMPLATE_SECONDS`` and with a prompt of at most ``MAX_PROMPT_CHARS``."""
+    result = bounded(lambda: formatter(messages=messages), TEMPLATE_SECONDS, "the model's chat template",
+                     check_cancel)
+    if len(result.prompt) > MAX_PROMPT_CHARS:
+        raise ModelError(f"the model's chat template made a {len(result.prompt):,}-character prompt "
+                         f"(at most {MAX_PROMPT_CHARS:,}); the model file's template is broken")
+    return result
 
 
 class LocalBackend:
@@ -144,9 +158,10 @@ class LocalBackend:
         lc.llama_sampler_free(sampler)
 
     # -- prompts ----------------------------------------------------------------------------------
-    def prompt_tokens(self, messages: list[dict]) -> tuple[list[int], list[str]]:
-        """The chat-formatted prompt as tokens, and the format's stop strings."""
-        result = self._formatter(messages=messages)
+    def prompt_tokens(self, messages: list[dict], check_cancel=None) -> tuple[list[int], list[str]]:
+        """The chat-formatted prompt as tokens, and the format's stop strings. The model file's chat
+        template is rendered within a time budget and its output within a size bound."""
+        result = render_chat(self._formatter, messages, check_cancel)
         tokens = self.llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
         stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
         return tokens, stop
@@ -181,7 +196,7 @@ class LocalBackend:
             raise ModelError(f"the model failed while generating: {exc}") from exc
 
     def _generate_fast(self, request: Request) -> Generation:
-        tokens, _ = self.prompt_tokens(request.messages)
+        tokens, _ = self.prompt_tokens(request.messages, request.check_cancel)
 
         def on_token(n: int) -> None:
             if request.on_progress:
@@ -200,12 +215,13 @@ class LocalBackend:
                       seed=request.seed, stream=True, top_k=40 if request.temperature > 0 else 1, top_p=0.95,
                       repeat_penalty=1.0)
         if self._formatter is not None:
-            tokens, stop = self.prompt_tokens(request.messages)
+            tokens, stop = self.prompt_tokens(request.messages, request.check_cancel)
             stream = self.llm.create_completion(prompt=tokens, stop=stop or None, **kwargs)
             text_of = lambda chunk: chunk["choices"][0].get("text")  # noqa: E731
         else:
             tokens = []
-            stream = self.llm.create_chat_completion(messages=request.messages, **kwargs)
+            stream = bounded(lambda: self.llm.create_chat_completion(messages=request.messages, **kwargs),
+                             TEMPLATE_SECONDS, "the model's chat template", request.check_cancel)
             text_of = lambda chunk: chunk["choices"][0].get("delta", {}).get("content")  # noqa: E731
         for chunk in stream:
             out.add(text_of(chunk))
