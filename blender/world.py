@@ -67,11 +67,16 @@ def sun_vector(elevation: float, azimuth: float) -> Vector:
     return Vector((math.cos(el) * math.sin(az), math.cos(el) * math.cos(az), math.sin(el)))
 
 
+def find_world() -> bpy.types.World | None:
+    """Our world, by its tag (a user's world that happens to have our name is not ours)."""
+    return next((w for w in bpy.data.worlds if w.get("worldsmith")), None)
+
+
 def setup_world(scene: bpy.types.Scene, time_of_day: str) -> bpy.types.World:
     """A Worldsmith world for ``time_of_day``; the user's worlds are left alone."""
     t = TIMES[time_of_day]
-    world = bpy.data.worlds.get(WORLD_NAME)
-    if world is None or not world.get("worldsmith"):
+    world = find_world()
+    if world is None:
         world = bpy.data.worlds.new(WORLD_NAME)
         world["worldsmith"] = True
     if world.node_tree is None:

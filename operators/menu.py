@@ -13,6 +13,7 @@ class VIEW3D_MT_worldsmith_add(bpy.types.Menu):
         layout.operator("worldsmith.generate", text="Scene from Sentence...", icon="OUTLINER_OB_LIGHTPROBE")
         layout.operator("worldsmith.refine", text="Refine Scene...", icon="MODIFIER")
         layout.operator("worldsmith.rebuild", text="Rebuild from DSL", icon="FILE_REFRESH")
+        layout.operator("worldsmith.remove", text="Remove Worldsmith Scene", icon="TRASH")
         layout.separator()
         layout.operator("worldsmith.import_dsl", text="Import DSL...", icon="IMPORT")
         layout.operator("worldsmith.export_dsl", text="Export DSL...", icon="EXPORT")

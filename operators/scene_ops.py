@@ -1,4 +1,4 @@
-"""Operators that need no model: rebuild, render, cancel, import and export the DSL."""
+"""Operators that need no model: rebuild, remove, render, cancel, import and export the DSL."""
 
 import os
 
@@ -61,6 +61,33 @@ class WORLDSMITH_OT_rebuild(bpy.types.Operator):
         if not text:
             return _error(self, context, "this scene has no Worldsmith DSL to rebuild from")
         return _build_text(self, context, text, "rebuild")
+
+
+class WORLDSMITH_OT_remove(bpy.types.Operator):
+    """Remove what Worldsmith built and put the scene's world, camera and colour settings back as they were"""
+    bl_idname = "worldsmith.remove"
+    bl_label = "Remove Worldsmith Scene"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        from ..blender.builder import find_collection
+        if context.scene is None or (find_collection(context.scene) is None
+                                     and context.scene.get("worldsmith_dsl") is None):
+            cls.poll_message_set("This scene has nothing Worldsmith built")
+            return False
+        return _idle()
+
+    def invoke(self, context, event):
+        return context.window_manager.invoke_confirm(self, event)
+
+    def execute(self, context):
+        from ..blender import builder
+        n, notes = builder.remove(context.scene)
+        msg, level = summary(notes, f"removed {n} objects; the scene's own settings are back")
+        set_message(context.scene, msg, level)
+        self.report({level}, f"Worldsmith: {msg}")
+        return {"FINISHED"}
 
 
 class WORLDSMITH_OT_render(bpy.types.Operator):
@@ -183,5 +210,5 @@ class WORLDSMITH_OT_export_dsl(bpy.types.Operator, ExportHelper):
         return {"FINISHED"}
 
 
-classes = (WORLDSMITH_OT_rebuild, WORLDSMITH_OT_render, WORLDSMITH_OT_cancel,
+classes = (WORLDSMITH_OT_rebuild, WORLDSMITH_OT_remove, WORLDSMITH_OT_render, WORLDSMITH_OT_cancel,
            WORLDSMITH_OT_import_dsl, WORLDSMITH_OT_export_dsl)

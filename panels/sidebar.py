@@ -83,6 +83,7 @@ def draw_main(layout, context, snap: jobs.Snapshot) -> None:
     row.enabled = not busy
     row.operator("worldsmith.rebuild", text="Rebuild", icon="FILE_REFRESH")
     row.operator("worldsmith.render", text="Render", icon="RENDER_STILL")
+    row.operator("worldsmith.remove", text="", icon="TRASH")
     layout.prop(s, "seed")
 
     if s.last_message:

@@ -259,6 +259,15 @@ def test_import_edit_export_rebuild(scene, tmp_path):
     house = next(o for o in roots(sc) if o["worldsmith_id"] == "house")
     assert tuple(house.location) == pytest.approx(home)
 
+    # remove: only the user's things stay, one undo step brings the scene back
+    assert bpy.ops.worldsmith.remove("EXEC_DEFAULT", True) == {"FINISHED"}
+    sc = bpy.context.scene
+    assert roots(sc) == [] and "worldsmith_dsl" not in sc and not bpy.ops.worldsmith.remove.poll()
+    check_user_object(sc)
+    bpy.ops.ed.undo()
+    sc = bpy.context.scene
+    assert len(roots(sc)) == 4
+
     # a bad file: the error names the field, the scene stays as it was
     bad = dict(DSL, entities=[{"id": "x", "kind": "spaceship"}])
     src.write_text(json.dumps(bad))
@@ -333,12 +342,12 @@ def test_add_menu_lists_every_operator_for_f3(addon):
     funcs = bpy.types.VIEW3D_MT_add._dyn_ui_initialize()
     assert menu.add_menu in funcs
     assert menu.import_menu in bpy.types.TOPBAR_MT_file_import._dyn_ui_initialize()
-    names = {"generate", "refine", "rebuild", "render", "cancel", "import_dsl", "export_dsl"}
+    names = {"generate", "refine", "rebuild", "remove", "render", "cancel", "import_dsl", "export_dsl"}
     for name in names:
         op = getattr(bpy.ops.worldsmith, name)
         rna = op.get_rna_type()
         assert rna.description, f"worldsmith.{name} needs a tooltip"
-    for name in ("generate", "refine", "rebuild", "import_dsl"):
+    for name in ("generate", "refine", "rebuild", "remove", "import_dsl"):
         assert "UNDO" in getattr(bpy.types, f"WORLDSMITH_OT_{name}").bl_options
 
 
