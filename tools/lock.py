@@ -68,6 +68,19 @@ def read_lock_entries(path: Path = LOCK) -> dict[str, tuple[str, list[str]]]:
     return entries
 
 
+def requirement(name: str, path: Path = LOCK) -> str:
+    """One pin of the lock as a requirements line with its hashes (for ``pip --require-hashes``)."""
+    version, hashes = read_lock_entries(path)[normalize(name)]
+    return f"{name}=={version} " + " ".join(f"--hash=sha256:{h}" for h in hashes)
+
+
+def write_requirements(names: list[str], folder: Path) -> Path:
+    """A requirements file of these pins, hashes included, in ``folder``."""
+    f = folder / "locked-requirements.txt"
+    f.write_text("".join(requirement(n) + "\n" for n in names), encoding="utf-8")
+    return f
+
+
 def read_lock(path: Path = LOCK) -> dict[str, str]:
     """``{normalized name: version}`` of every pin in a requirements lock file."""
     return {name: ver for name, (ver, _hashes) in read_lock_entries(path).items()}
