@@ -1,5 +1,5 @@
 # Worldsmith: `make demo` and `make test` work on a fresh machine.
-# Every package comes from the hash-locked requirements/*.txt; `make lock` is
+# Every package comes from the hash-locked requirements-*.txt; `make lock` is
 # the one deliberate way to move a version.
 PY ?= python3.11
 VENV := .venv
@@ -16,10 +16,10 @@ FUZZ_SECONDS ?= 600
 
 setup: $(STAMP)
 
-$(STAMP): requirements/build.txt requirements/lock.txt pyproject.toml
+$(STAMP): requirements-build.txt requirements-lock.txt pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(PIP) -r requirements/build.txt
-	$(PIP) -r requirements/lock.txt
+	$(PIP) -r requirements-build.txt
+	$(PIP) -r requirements-lock.txt
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	@# every dependency present (installs above are --no-deps); bpy's wheel carries a cp39 tag, which pip check misreads
 	@$(BIN)/python -m pip check > $(VENV)/pip-check.txt || ! grep -v "^bpy .* is not supported on this platform" $(VENV)/pip-check.txt

@@ -2,11 +2,11 @@
 
 Everything ``make setup`` installs comes from two hash-locked files:
 
-* ``requirements/build.txt`` — pip, setuptools, wheel and what builds
+* ``requirements-build.txt`` — pip, setuptools, wheel and what builds
   llama-cpp-python from its sdist (scikit-build-core, cmake, ninja), from
-  ``requirements/build.in``. Installed first, then used without build
+  ``requirements-build.in``. Installed first, then used without build
   isolation, so no build step fetches an unlocked package.
-* ``requirements/lock.txt`` — the project with its ``test`` and ``fast`` extras
+* ``requirements-lock.txt`` — the project with its ``test`` and ``fast`` extras
   (bpy, llama-cpp-python, the embedded model package, pydantic, pytest, ...),
   from ``pyproject.toml``, resolved within the versions of ``build.txt``.
 
@@ -30,8 +30,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REQ = ROOT / "requirements"
-BUILD_IN, BUILD_LOCK, LOCK = REQ / "build.in", REQ / "build.txt", REQ / "lock.txt"
+BUILD_IN, BUILD_LOCK, LOCK = ROOT / "requirements-build.in", ROOT / "requirements-build.txt", ROOT / "requirements-lock.txt"
 MANIFEST = ROOT / "blender_manifest.toml"
 UV = "uv==0.13.9"
 PYTHON = "3.11"

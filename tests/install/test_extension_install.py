@@ -164,6 +164,7 @@ def test_zip_installs_and_generates_a_scene(tmp_path):
     assert {"__init__.py", "blender_manifest.toml", "scene_dsl", "generation", "blender", "files", "dataset", "cli",
             "operators", "panels", "wheels"} <= tops
     assert not tops & {"tests", "benchmarks", "docs", "tools", ".venv", ".git", "Makefile", "pyproject.toml"}
+    assert not any(n.startswith("requirements") for n in tops)
     assert any(n.startswith("wheels/llama_cpp_python-") for n in names)
     assert any(n.startswith("wheels/pydantic_core-") for n in names)
 
