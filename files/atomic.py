@@ -45,16 +45,22 @@ class FolderBusy(OSError):
     """Another process is writing the same output folder."""
 
 
+LOCK_NAME = ".worldsmith.lock"
+
+
 @contextmanager
 def folder_lock(out_dir: str | os.PathLike):
-    """Hold an exclusive lock on ``out_dir`` (a ``.NAME.lock`` file beside it) or raise ``FolderBusy``.
-
-    The lock is the operating system's (``flock``; ``msvcrt.locking`` on Windows): a killed
-    process never leaves it held.
+    """Hold an exclusive lock on ``out_dir`` (a ``.worldsmith.lock`` file inside it while the run
+    lasts; the folder is created) or raise ``FolderBusy``. The lock is the operating system's
+    (``flock``; ``msvcrt.locking`` on Windows): a killed process never leaves it held, only the
+    empty file, which the next run takes over.
     """
     out = Path(out_dir).absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    f = open(out.parent / f".{out.name}.lock", "a+b")
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / LOCK_NAME
+    f = open(path, "a+b")
     try:
         try:
             if os.name == "nt":
@@ -63,10 +69,17 @@ def folder_lock(out_dir: str | os.PathLike):
             else:
                 import fcntl
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # the file may have been removed by the run that held it just now: then it is not the lock
+            if os.name != "nt" and os.stat(path).st_ino != os.fstat(f.fileno()).st_ino:
+                raise OSError("stale lock file")
         except OSError:
             raise FolderBusy(f"another Worldsmith run is writing {out}; wait for it or choose another folder") \
                 from None
-        yield out
+        try:
+            yield out
+        finally:
+            if os.name != "nt":
+                path.unlink(missing_ok=True)   # while still holding it, so no one locks a removed file
     finally:
         f.close()   # closing releases the lock
 
@@ -84,9 +97,9 @@ def _alive(pid: int) -> bool:
 
 
 def _sweep(out: Path) -> None:
-    """Remove temporary folders beside ``out`` that runs killed before they finished left behind."""
-    pattern = re.compile(rf"^\.{re.escape(out.name)}\.(\d+)-[0-9a-f]+\.(tmp|old)$")
-    for p in out.parent.glob(f".{out.name}.*"):
+    """Remove temporary folders in ``out`` that runs killed before they finished left behind."""
+    pattern = re.compile(r"^\.worldsmith\.(\d+)-[0-9a-f]+\.(tmp|old)$")
+    for p in out.glob(".worldsmith.*"):
         m = pattern.match(p.name)
         if m and p.is_dir() and not _alive(int(m[1])):
             shutil.rmtree(p, ignore_errors=True)
@@ -94,7 +107,8 @@ def _sweep(out: Path) -> None:
 
 @contextmanager
 def staged_dir(out_dir: str | os.PathLike, owned: tuple[str, ...] = ()):
-    """Yield a temporary folder beside ``out_dir``; on success its files replace ``out_dir``'s as a unit.
+    """Yield a temporary folder in ``out_dir``; on success its files replace ``out_dir``'s as a unit.
+    Nothing is ever written outside ``out_dir``.
 
     * The folder is locked for the whole run (``FolderBusy`` if another run writes it).
     * On an error inside the block nothing in ``out_dir`` changes.
@@ -106,17 +120,14 @@ def staged_dir(out_dir: str | os.PathLike, owned: tuple[str, ...] = ()):
     * Temporary folders of killed runs are removed.
     """
     with folder_lock(out_dir) as out:
-        if out.exists() and not out.is_dir():
-            raise NotADirectoryError(f"{out} exists and is not a folder")
         _sweep(out)
         tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        tmp = out.parent / f".{out.name}.{tag}.tmp"
+        tmp = out / f".worldsmith.{tag}.tmp"
         tmp.mkdir()
         try:
             yield tmp
-            out.mkdir(exist_ok=True)
             new = sorted(f.name for f in tmp.iterdir())
-            backup = out.parent / f".{out.name}.{tag}.old"
+            backup = out / f".worldsmith.{tag}.old"
             backup.mkdir()
             aside, placed = [], []
             try:

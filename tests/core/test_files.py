@@ -116,7 +116,8 @@ def test_staged_outputs_replace_as_a_unit_and_leave_no_stale_file(tmp_path):
             (tmp / "scene.json").write_text("3")
             raise RuntimeError("the render failed")
     assert (out / "scene.json").read_text() == "2" and (out / "scene.blend").read_text() == "2"
-    assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]   # no temporary folder left
+    assert sorted(os.listdir(out)) == ["notes.txt", "scene.blend", "scene.json"]   # no temporary or lock file
+    assert os.listdir(tmp_path) == ["out"]                     # nothing written beside the folder
 
 
 def test_a_killed_runs_temporary_folders_are_removed(tmp_path):
@@ -124,14 +125,16 @@ def test_a_killed_runs_temporary_folders_are_removed(tmp_path):
     import sys
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                           text=True).stdout.strip()
+    out = tmp_path / "out"
+    out.mkdir()
     for suffix in ("tmp", "old"):
-        leftover = tmp_path / f".out.{dead}-0a1b2c3d.{suffix}"
+        leftover = out / f".worldsmith.{dead}-0a1b2c3d.{suffix}"
         leftover.mkdir()
         (leftover / "render.png").write_text("half")
-    live = tmp_path / f".out.{os.getpid()}-deadbeef.tmp"      # a run still going: never touched
+    live = out / f".worldsmith.{os.getpid()}-deadbeef.tmp"      # a run still going: never touched
     live.mkdir()
-    _run(tmp_path / "out", {"scene.json": "1"})
-    assert sorted(os.listdir(tmp_path)) == [live.name, ".out.lock", "out"]
+    _run(out, {"scene.json": "1"})
+    assert sorted(os.listdir(out)) == sorted([live.name, "scene.json"])
 
 
 def test_a_second_writer_of_the_same_folder_is_refused(tmp_path):
