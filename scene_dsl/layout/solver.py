@@ -801,6 +801,9 @@ class _Solver:
         names = self.names(E)
         members = []
         ok = True
+        # a group's solid box keeps new things from slipping between its members; something under a
+        # target stands inside the target's own footprint, so no group's box may push it out
+        solid_boxes = {i for other in self.entities if other.solid for i in other.solid}
         for k in range(E.count):
             b = T.members[k % len(T.members)]
             rot = E.rotation
@@ -809,7 +812,7 @@ class _Solver:
             else:
                 hx, hy = _rot_half(E.width, E.depth, rot)
             blk = _Block([[0.0, 0.0, rot, hx, hy]])
-            ignore = set(T.reserved) | set(T.solid)
+            ignore = set(T.reserved) | solid_boxes
             if b.grid_id is not None and b.support is None:
                 ignore.add(b.grid_id)
             spot = None
