@@ -39,9 +39,11 @@ test-fast: setup
 # free exploration (not part of `make test`): the property tests with random seeds and many
 # examples, then hostile documents, hostile servers and concurrent runs for FUZZ_SECONDS
 fuzz: setup
-	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -m property
 	@mkdir -p out
-	$(BIN)/python -m worldsmith.benchmarks.fuzz --seconds $(FUZZ_SECONDS) --json out/fuzz.json
+	@status=0; \
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -m property || status=1; \
+	$(BIN)/python -m worldsmith.benchmarks.fuzz --seconds $(FUZZ_SECONDS) --json out/fuzz.json || status=1; \
+	exit $$status
 
 bench: setup
 	$(BIN)/worldsmith bench perf

@@ -157,6 +157,13 @@ def assert_basic(scene, layout):
 
 # ---------------------------------------------------------------- generators
 
+def footprint(e: dict) -> float:
+    """The longer side of an entity's footprint, in metres (one member)."""
+    from worldsmith.scene_dsl.models import SIZE_SCALE
+    w, d, _h = catalog.get(e["kind"]).size
+    return max(w, d) * SIZE_SCALE[e.get("size") or "medium"]
+
+
 @st.composite
 def satisfiable_scenes(draw):
     """A DAG: every entity after the first relates to one earlier entity, in a way that can hold."""
@@ -176,7 +183,11 @@ def satisfiable_scenes(draw):
             j = draw(st.integers(0, i - 1))
             typ = draw(st.sampled_from(DIRS * 3 + ["near", "next_to", "around", "facing", "on", "under"]))
             target = ents[j]
-            if typ in ("near", "next_to") and (dependants.get(j, 0) >= 2 or ents[j].get("_faces")):
+            # near/next_to limits are absolute (2 m / 1 m): a target smaller than what must stand next to
+            # it, hemmed in by later entities, can leave no such room at all (found by free exploration:
+            # a 0.9 m gap for a 1 m cube beside a 0.4 m one; a 2 m plane beside a cat)
+            if typ in ("near", "next_to") and (dependants.get(j, 0) >= 2 or ents[j].get("_faces")
+                                               or footprint(target) < footprint(e)):
                 typ = draw(st.sampled_from(DIRS))
             if typ == "on":
                 # a small thing on a support; the support must stand on the ground
