@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from .base import Cancelled, Generation, ModelError, Request, Stream
 from .replies import (abort, clean, conforms, count, error_message, finish_reason, first_choice, json_body, lines,
-                      mentions_format, message_of, reason, text_of)
+                      mentions_format, message_of, reason, requests_module, text_of)
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TOTAL_TIMEOUT = 600.0  # the whole reply, however the server trickles it
@@ -37,11 +37,6 @@ _FORMATS = (
     ("json_object+schema", lambda s: {"type": "json_object", "schema": s}),
 )
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def _requests():
-    import requests
-    return requests
 
 
 class HttpBackend:
@@ -67,7 +62,7 @@ class HttpBackend:
         self._fmt = 0
         self._replies = 0
         self._nonconforming = 0
-        requests = _requests()
+        requests = requests_module()
         self._session = requests.Session()
         if parts.hostname in _LOOPBACK:
             self._session.trust_env = False        # no proxy, no .netrc for loopback
@@ -85,7 +80,7 @@ class HttpBackend:
 
     def _send(self, method: str, path: str, body: dict | None = None, stream: bool = True):
         """One HTTP exchange with bounded retries on connection failures, 429 and 5xx."""
-        requests = _requests()
+        requests = requests_module()
         url = self.endpoint + path
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
@@ -251,7 +246,7 @@ class HttpBackend:
                 yield "delta", content
             yield "end", (finish_reason(choice), usage)
             return
-        requests = _requests()
+        requests = requests_module()
         finish, usage, done = None, {}, False
         try:
             for raw in lines(resp, where):

@@ -16,7 +16,8 @@ _ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _requests():
+def requests_module():
+    """``requests``, imported when a server is first used (importing it costs start-up time)."""
     import requests
     return requests
 
@@ -61,7 +62,7 @@ def chunks(resp, size: int = 65536):
         try:
             chunk = read1(size, decode_content=True)
         except urllib3.exceptions.HTTPError as exc:   # as requests' own readers report it
-            raise _requests().exceptions.ConnectionError(str(exc)) from exc
+            raise requests_module().exceptions.ConnectionError(str(exc)) from exc
         if not chunk:
             return
         yield chunk
