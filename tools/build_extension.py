@@ -99,7 +99,7 @@ def stage_with_model(source: Path, stage: Path) -> Path:
     """A copy of ``source`` whose manifest also lists the embedded model's wheels."""
     if stage.exists():
         shutil.rmtree(stage)
-    skip = {".git", ".venv", "dist", "build", "out", "tests", "benchmarks", "docs", "__pycache__",
+    skip = {".git", ".venv", "dist", "build", "out", "tests", "benchmarks", "mcp_server", "docs", "__pycache__",
             "blender_manifest.toml"}
     # files are hard links to the tree's own (never written to); the manifest is written anew below
     shutil.copytree(source, stage, ignore=lambda d, names: [n for n in names if n in skip],

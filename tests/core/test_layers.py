@@ -6,6 +6,7 @@
     dataset                   batches and labels: the layers below
     cli, operators, panels    the skins: the layers below (and preferences)
     benchmarks                SceneBench and perf: anything; nothing imports it
+    mcp_server                the MCP server (``worldsmith mcp``, a plugin): the engine and cli; nothing imports it
 
 A layer may import only the layers listed for it; imports go one way.
 """
@@ -28,6 +29,7 @@ ALLOWED = {
     "operators": ENGINE | {"preferences"},
     "panels": ENGINE | {"preferences"},
     "benchmarks": ENGINE | {"dataset", "cli", "preferences"},
+    "mcp_server": ENGINE | {"cli"},
     "__init__": {"cli", "operators", "panels", "preferences"},
     "__main__": {"cli"},
 }

@@ -163,7 +163,7 @@ def test_zip_installs_and_generates_a_scene(tmp_path):
     tops = {n.split("/")[0] for n in names}
     assert {"__init__.py", "blender_manifest.toml", "scene_dsl", "generation", "blender", "files", "dataset", "cli",
             "operators", "panels", "wheels"} <= tops
-    assert not tops & {"tests", "benchmarks", "docs", "tools", ".venv", ".git", "Makefile", "pyproject.toml"}
+    assert not tops & {"tests", "benchmarks", "mcp_server", "docs", "tools", ".venv", ".git", "Makefile", "pyproject.toml"}
     assert not any(n.startswith("requirements") for n in tops)
     assert any(n.startswith("wheels/llama_cpp_python-") for n in names)
     assert any(n.startswith("wheels/pydantic_core-") for n in names)
