@@ -8,7 +8,7 @@ registered directly, as in tests) the defaults below are used.
 import os
 
 import bpy
-from bpy.props import EnumProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
 
 from .generation.backends import BackendSettings
 
@@ -19,6 +19,14 @@ ENGINE_ITEMS = (
     ("eevee", "Eevee", "Fast rasteriser (needs a GPU-capable display)"),
     ("workbench", "Workbench", "Solid preview colours, instant"),
 )
+
+
+def _live_toggled(self, context):
+    """Switching the live link on or off runs its operators (which own the socket and the timer)."""
+    if self.live_enabled:
+        bpy.ops.worldsmith.live_start()
+    else:
+        bpy.ops.worldsmith.live_stop()
 
 
 class WorldsmithPreferences(bpy.types.AddonPreferences):
@@ -51,6 +59,12 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
                                 description="Default render engine for new scenes")
     render_samples: IntProperty(name="Samples", default=32, min=1, max=65536,
                                 description="Default render samples for new scenes")
+    live_enabled: BoolProperty(name="Live Link", default=False, update=_live_toggled,
+                               description="Let an agent build into this Blender through `worldsmith mcp --live` "
+                                           "(127.0.0.1 only, with a fresh token each session; the agent sends "
+                                           "scene DSL, never code)")
+    live_port: IntProperty(name="Port", default=47800, min=1024, max=65535,
+                           description="Port of the live link on 127.0.0.1")
 
     def draw(self, context):
         layout = self.layout
@@ -74,6 +88,9 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
         col = layout.column(heading="Render Defaults")
         col.prop(self, "render_engine")
         col.prop(self, "render_samples")
+        col = layout.column(heading="Agents (MCP)")
+        col.prop(self, "live_enabled")
+        col.prop(self, "live_port")
 
 
 class Defaults:

@@ -120,6 +120,23 @@ def draw_dsl(layout, context) -> None:
     row.operator("worldsmith.export_dsl", text="Export", icon="EXPORT")
 
 
+def draw_live(layout, context) -> None:
+    from ..blender import live_link
+    link = live_link.current()
+    if link is None:
+        layout.label(text="Off: no agent can reach this Blender", icon="UNLINKED")
+        layout.operator("worldsmith.live_start", icon="LINKED")
+        return
+    layout.label(text=f"Listening on 127.0.0.1:{link.port}", icon="LINKED")
+    box = layout.box()
+    box.label(text="Token (WORLDSMITH_LIVE_TOKEN):")
+    box.label(text=link.token)
+    row = layout.row(align=True)
+    row.operator("worldsmith.live_copy_token", icon="COPYDOWN")
+    row.operator("worldsmith.live_stop", icon="CANCEL")
+    layout.label(text=f"{link.served} request(s) served, {link.refused} refused")
+
+
 class _Sidebar:
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
@@ -160,5 +177,14 @@ class VIEW3D_PT_worldsmith_dsl(_Sidebar, bpy.types.Panel):
         draw_dsl(self.layout, context)
 
 
+class VIEW3D_PT_worldsmith_live(_Sidebar, bpy.types.Panel):
+    bl_label = "Live Link (agents)"
+    bl_parent_id = "VIEW3D_PT_worldsmith"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        draw_live(self.layout, context)
+
+
 classes = (VIEW3D_PT_worldsmith, VIEW3D_PT_worldsmith_render, VIEW3D_PT_worldsmith_history,
-           VIEW3D_PT_worldsmith_dsl)
+           VIEW3D_PT_worldsmith_dsl, VIEW3D_PT_worldsmith_live)
