@@ -180,7 +180,7 @@ def test_preferences_draw_for_both_backends(context):
                                **{k: getattr(prefs, k) for k in vars(preferences.Defaults())})
         preferences.WorldsmithPreferences.draw(view, context)
         shown = {e[1] for e in lay.log if e[0] == "prop"}
-        assert expect <= shown and {"backend", "render_engine", "render_samples"} <= shown
+        assert expect <= shown and {"backend", "render_engine", "render_samples", "live_enabled", "live_port"} <= shown
     prefs.backend = "local"
 
 
@@ -192,3 +192,20 @@ def test_the_add_menu_draws(context):
     lay = Recorder()
     menu.add_menu(SimpleNamespace(layout=lay), context)
     assert lay.log[0][:2] == ("menu", "VIEW3D_MT_worldsmith_add")
+
+
+def test_the_live_link_panel_shows_off_then_port_and_token(context):
+    from worldsmith.blender import live_link
+    from worldsmith.operators import live
+    lay = Recorder()
+    sidebar.draw_live(lay, context)
+    assert set(lay.ops()) == {"worldsmith.live_start"} and "Off" in lay.text()
+    link = live.start(0)
+    try:
+        lay = Recorder()
+        sidebar.draw_live(lay, context)
+        assert set(lay.ops()) == {"worldsmith.live_copy_token", "worldsmith.live_stop"}
+        assert f"127.0.0.1:{link.port}" in lay.text() and link.token in lay.lines()
+    finally:
+        live.stop()
+    assert live_link.current() is None
