@@ -47,13 +47,43 @@ def register(sub) -> dict:
     p.add_argument("--skip", default="", metavar="SECTIONS",
                    help="comma-separated sections to leave out: build, decoding, layout, compactness, end_to_end")
     add_model_options(p)
+    m = bs.add_parser("mcp", help="build_scene round trips through worldsmith mcp; agent tokens vs a bpy script")
+    m.add_argument("--sizes", default="10,500", help="entity counts of the scenes built (default 10,500)")
+    m.add_argument("--repeats", type=int, default=3)
+    m.add_argument("--no-tokens", action="store_true", help="skip the token count (needs the embedded model)")
+    m.add_argument("--out", default=None, help="also write the JSON to this file")
     return {"bench": cmd_bench}
 
 
 def cmd_bench(args) -> int:
     if args.bench_command == "scenebench":
         return cmd_scenebench(args)
+    if args.bench_command == "mcp":
+        return cmd_mcp(args)
     return cmd_perf(args)
+
+
+def cmd_mcp(args) -> int:
+    from . import bench_mcp
+    try:
+        sizes = tuple(int(v) for v in args.sizes.split(","))
+    except ValueError:
+        raise CliError(f"--sizes: numbers separated by commas, not {args.sizes!r}", EXIT_BAD_INPUT) from None
+    tokenize, backend = None, None
+    if not args.no_tokens:
+        from ..generation.backends.local import LocalBackend
+        backend = LocalBackend(None, n_threads=2)
+        tokenize = backend.tokenize
+    try:
+        result = bench_mcp.run(sizes, max(1, args.repeats), tokenize, _log)
+    finally:
+        if backend is not None:
+            backend.close()
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    return EXIT_OK
 
 
 def _log(msg: str) -> None:

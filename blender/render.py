@@ -16,6 +16,7 @@ class RenderSettings:
     samples: int = 32
     resolution: tuple[int, int] = (960, 540)
     denoise: bool = True
+    workbench_aa: str = "8"      # workbench anti-aliasing samples; "FXAA" for quick previews (5x faster)
 
     def __post_init__(self):
         if self.engine not in ENGINES:
@@ -54,7 +55,7 @@ def apply(bl_scene: bpy.types.Scene, s: RenderSettings) -> None:
         shading = bl_scene.display.shading
         shading.light = "STUDIO"
         shading.color_type = "MATERIAL"
-        bl_scene.display.render_aa = "8"
+        bl_scene.display.render_aa = s.workbench_aa
 
 
 def _enable_gpu() -> bool:

@@ -20,8 +20,9 @@ _ISSUES = {"type": "array", "items": {"type": "object", "properties": {"path": {
 _BUILT = {"type": "object", "properties": {
     "objects": {"type": "integer"}, "warnings": {"type": "array", "items": {"type": "string"}},
     "listed": {"type": "array", "items": {"type": "object"}}, "by_entity": {"type": "object"},
-    "truncated": {"type": "boolean"}, "dsl": {"type": "object"}, "seconds": {"type": "number"}},
-    "required": ["objects", "warnings", "listed", "dsl"]}
+    "truncated": {"type": "boolean"}, "seconds": {"type": "number"},
+    "dsl": {"type": "object", "description": "the scene built (not repeated by build_scene)"}},
+    "required": ["objects", "warnings", "listed"]}
 
 
 def _obj(props: dict, required: tuple = ()) -> dict:

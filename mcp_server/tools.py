@@ -120,7 +120,9 @@ class Tools:
         return Reply({"dsl": doc, "warnings": list(warnings)})
 
     # ---- building ------------------------------------------------------------------------
-    def _build(self, scene: Scene, warnings: list[str], args: dict, extra: dict | None = None) -> Reply:
+    def _build(self, scene: Scene, warnings: list[str], args: dict, extra: dict | None = None,
+               echo: bool = True) -> Reply:
+        """Build ``scene`` on the host; the reply carries the DSL built unless the agent just wrote it."""
         thumb = args.get("thumbnail", True)
         if not isinstance(thumb, bool):
             raise ToolFailure("thumbnail: true or false", [{"path": "thumbnail", "message": "a boolean"}])
@@ -129,7 +131,9 @@ class Tools:
             data, png = self.host.build(scene, list(warnings), thumb)
         except SceneError as exc:
             raise _scene_failure(exc) from None
-        data = {**(extra or {}), **data, "dsl": agent.to_data(scene), "seconds": round(time.perf_counter() - t0, 3)}
+        data = {**(extra or {}), **data, "seconds": round(time.perf_counter() - t0, 3)}
+        if echo:
+            data["dsl"] = agent.to_data(scene)
         return Reply(data, png)
 
     def build_scene(self, args: dict) -> Reply:
@@ -137,7 +141,7 @@ class Tools:
             scene = agent.read_dsl(args.get("dsl"))
         except SceneError as exc:
             raise _scene_failure(exc) from None
-        return self._build(scene, [], args)
+        return self._build(scene, [], args, echo=False)
 
     def _backend_now(self):
         if self._open_backend is None:
