@@ -81,7 +81,8 @@ def agent_tokens(tokenize, got: dict, log=print) -> dict:
     rows = []
     for name, doc in perf.COMPACT_SCENES.items():
         scene = parse_scene(doc)
-        call = json.dumps({"name": "build_scene", "arguments": {"dsl": json.loads(scene.to_json())}})
+        call = json.dumps({"name": "build_scene", "arguments": {"dsl": json.loads(scene.to_json())}},
+                          separators=(",", ":"))   # compact, as perf counts the DSL
         script = perf.bpy_script(scene, layout_mod.solve(scene))
         rows.append({"scene": name, "entities": scene.total_count(), "mcp_call_tokens": len(tokenize(call)),
                      "mcp_reply_tokens": len(tokenize(got["replies"][name])),

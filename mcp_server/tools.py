@@ -220,9 +220,14 @@ class Tools:
 
 def call(tools: Tools, name: str, args: Any) -> Reply:
     """Run tool ``name``; unknown tools and non-object arguments are a ``ToolFailure``."""
-    from .catalog import TOOL_NAMES
+    from .catalog import TOOL_NAMES, TOOLS
     if name not in TOOL_NAMES:
         raise ToolFailure(f"unknown tool {name[:60]!r}; tools: {', '.join(TOOL_NAMES)}")
     if not isinstance(args, dict):
         raise ToolFailure("arguments must be a JSON object")
+    takes = TOOLS[TOOL_NAMES.index(name)]["inputSchema"]["properties"]
+    unknown = [str(k)[:40] for k in args if k not in takes]
+    if unknown:
+        raise ToolFailure(f"{unknown[0]}: {name} takes no such argument; it takes {', '.join(takes) or 'none'}",
+                          [{"path": k, "message": "unknown argument"} for k in unknown[:20]])
     return getattr(tools, name)(args)

@@ -137,6 +137,9 @@ def test_hostile_inputs_to_every_tool_stay_data(tmp_path):
         await err("save_blend", {"name": "x"}, "nothing is built")
         await err("refine_scene", {"dsl_patch": {}}, "nothing is built")
         await err("no_such_tool", {}, "unknown tool")
+        for tool in ("get_dsl_schema", "list_kinds", "get_scene", "validate_scene", "build_scene", "render",
+                     "save_blend", "generate_scene", "refine_scene"):
+            await err(tool, {"__class__": INJECTION}, "__class__", "takes no such argument")
         await err("list_kinds", {"category": "__import__('os')"}, "category")
         # injection strings inside the DSL are data: refused by the schema with their field path
         evil = {"version": 1, "entities": [{"id": "a", "kind": "cube", "color": INJECTION},

@@ -173,3 +173,6 @@ def test_live_needs_a_token(tmp_path):
     r = subprocess.run([sys.executable, "-m", "worldsmith", "mcp", "--live", "47999"], env=env, cwd=str(tmp_path),
                        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and "token" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "worldsmith", "mcp"], env=env, cwd=str(tmp_path),
+                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and "--workspace" in r.stderr
