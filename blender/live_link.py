@@ -29,6 +29,7 @@ import bpy
 MAX_REQUEST = 4 << 20           # bytes of one request line
 READ_TIMEOUT = 10.0             # seconds a client may take to send its request
 REPLY_TIMEOUT = 600.0           # seconds a request may wait for the main thread
+MAX_CONNECTIONS = 8             # open at once; more are closed at once
 MAX_SIDE, MAX_SAMPLES = 1024, 64
 ENGINES = ("workbench", "eevee", "cycles")
 
@@ -55,6 +56,7 @@ class LiveLink:
         self.refused = 0
         self.served = 0
         self._stop = threading.Event()
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._thread = threading.Thread(target=self._accept_loop, name="worldsmith-live", daemon=True)
         self._thread.start()
 
@@ -79,9 +81,19 @@ class LiveLink:
                 continue
             except OSError:
                 return
+            if not self._slots.acquire(blocking=False):
+                self.refused += 1
+                conn.close()
+                continue
             threading.Thread(target=self._serve_conn, args=(conn, addr), daemon=True).start()
 
     def _serve_conn(self, conn: socket.socket, addr) -> None:
+        try:
+            self._serve_one(conn, addr)
+        finally:
+            self._slots.release()
+
+    def _serve_one(self, conn: socket.socket, addr) -> None:
         with conn:
             if addr[0] != "127.0.0.1":
                 self.refused += 1
