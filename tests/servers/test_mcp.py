@@ -195,5 +195,10 @@ def test_generate_scene_with_the_embedded_model(tmp_path):
         car = next(e for e in d["dsl"]["entities"] if e["kind"] == "car")
         assert car.get("color") == "red"
         assert d["model"]["tokens"] > 0
+        # an instruction the prompt reading understands is applied without another model call
+        r = await s.call_tool("refine_scene", {"instruction": "make the car blue", "thumbnail": False})
+        assert not r.isError, r.content[0].text
+        car = next(e for e in data_of(r)["dsl"]["entities"] if e["kind"] == "car")
+        assert car["color"] == "blue"
         return True
     assert session_run(tmp_path / "ws", body, "--threads", "2", "--max-tokens", "256")
