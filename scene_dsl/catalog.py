@@ -182,6 +182,8 @@ KIND_NAMES: tuple[str, ...] = tuple(KINDS)
 PRIMITIVES: tuple[str, ...] = tuple(k for k, v in KINDS.items() if v.category == "primitive")
 RECIPE_DIR = os.path.join(os.path.dirname(__file__), "recipes", "data")
 RECIPES: dict = {}                 # kind name -> recipes.loader.Loaded, for every recipe kind
+RECIPES_ENV = "WORLDSMITH_RECIPES"  # a user's recipes folder, read when the catalog is imported
+USER_RECIPE_ISSUES: list = []       # what was wrong with the user's recipes (shown as warnings)
 
 
 def _spec(loaded, origin: str, lookup) -> KindSpec:
@@ -253,3 +255,5 @@ def main_part_index(kind: str) -> int:
 from .recipes import loader, schema  # noqa: E402  (recipes read the procedural kinds above)
 
 _add(loader.load_folder(RECIPE_DIR, _sizes(), strict=True, taken=KINDS)[0], "recipe")
+if os.environ.get(RECIPES_ENV):     # worker processes (batch --jobs) inherit the folder this way
+    USER_RECIPE_ISSUES.extend(load_user_recipes(os.environ[RECIPES_ENV]))
