@@ -52,8 +52,12 @@ def render_scene(doc: dict, size: tuple[int, int], samples: int, tmp: str, engin
 
 
 def kind_doc(kind: str) -> dict:
-    return {"time_of_day": "afternoon", "ground": KIND_GROUND.get(kind, "grass"),
-            "entities": [{"id": "it", "kind": kind}]}
+    doc = {"time_of_day": "afternoon", "ground": KIND_GROUND.get(kind, "grass"),
+           "entities": [{"id": "it", "kind": kind}]}
+    biggest = max(catalog.get(kind).size)
+    if biggest < 1.2:   # the camera stays 1.5 m back unless zoomed: small things would be specks
+        doc["camera"] = {"zoom": round(min(5.0, 1.2 / biggest), 2)}
+    return doc
 
 
 def make_gallery(out: str, tile: int = 160, samples: int = 8, columns: int = 8, kinds=None,

@@ -101,10 +101,12 @@ def build(kind: str, variant: int, kind_mesh) -> MeshData:
 def build_parts(kind: str, parts, spec, variant: int, kind_mesh) -> MeshData:
     slot_names = list(spec.parts)
     pieces, smooth = [], []
-    for pl in loader.placements(parts, variant):
+    def size_of(p):
+        return p.size if p.size is not None else catalog.get(p.kind).size
+    for pl in loader.placements(parts, size_of, variant):
         p = pl.part
         slot = slot_names.index(p.slot or spec.main_part)
-        size = p.size if p.size is not None else catalog.get(p.kind).size
+        size = size_of(p)
         if p.kind:
             ref = kind_mesh(p.kind, p.variant)
             flags = ref.face_smooth if ref.face_smooth is not None else np.full(ref.n_faces, ref.smooth)

@@ -129,15 +129,17 @@ class Placed:
     mirrored: bool
 
 
-def placements(parts: Iterable[Part], variant: int | None = None) -> Iterator[Placed]:
-    """Every copy of every part (arrays, then the mirror on X), for ``variant`` (None: all)."""
+def placements(parts: Iterable[Part], size_of, variant: int | None = None) -> Iterator[Placed]:
+    """Every copy of every part (arrays, then the mirror on X), for ``variant`` (None: all).
+    ``size_of(part)`` is the part's size (a kind reference's default is its kind's size)."""
     for p in parts:
         if variant is not None and p.variants is not None and variant not in p.variants:
             continue
         n = p.array.count if p.array else 1
         axis = "xyz".index(p.array.axis) if p.array else 0
+        base = p.base(size_of(p))
         for i in range(n):
-            at = list(p.at)
+            at = list(base)
             if p.array:
                 at[axis] += i * p.array.spacing
             yield Placed(p, tuple(at), False)
@@ -178,7 +180,7 @@ def part_size(p: Part, sizes: dict[str, tuple[float, float, float]]) -> tuple[fl
 
 def bounds(parts: Iterable[Part], sizes: dict[str, tuple[float, float, float]]):
     lo, hi = [math.inf] * 3, [-math.inf] * 3
-    for pl in placements(parts):
+    for pl in placements(parts, lambda p: part_size(p, sizes)):
         for c in part_corners(pl, part_size(pl.part, sizes)):
             for i in range(3):
                 lo[i], hi[i] = min(lo[i], c[i]), max(hi[i], c[i])

@@ -70,7 +70,8 @@ class FixedColor(_Strict):
 class Part(_Strict):
     shape: Literal[SHAPES] | None = None  # type: ignore[valid-type]
     kind: Name | None = Field(None, description="another kind placed here (its geometry, fitted to size)")
-    at: tuple[Offset, Offset, Offset] = (0.0, 0.0, 0.0)
+    at: tuple[Offset, Offset, Offset] | None = Field(None, description="where the base centre goes (default 0,0,0)")
+    center: tuple[Offset, Offset, Offset] | None = Field(None, description="or: where the part's centre goes")
     size: tuple[Length, Length, Length] | None = Field(
         None, description="bounding box before rotation; a kind reference defaults to that kind's size")
     rotate: tuple[Angle, Angle, Angle] = (0.0, 0.0, 0.0)
@@ -91,7 +92,15 @@ class Part(_Strict):
             raise ValueError("a part needs exactly one of 'shape' (a primitive) or 'kind' (another kind)")
         if self.shape is not None and self.size is None:
             raise ValueError(f"a {self.shape} part needs a size [width, depth, height]")
+        if self.at is not None and self.center is not None:
+            raise ValueError("give 'at' (base centre) or 'center', not both")
         return self
+
+    def base(self, size) -> tuple[float, float, float]:
+        """The base centre of the part's (unturned) box, given its size."""
+        if self.center is not None:
+            return (self.center[0], self.center[1], self.center[2] - size[2] / 2)
+        return self.at or (0.0, 0.0, 0.0)
 
     def copies(self) -> int:
         return (self.array.count if self.array else 1) * (2 if self.mirror_x else 1)
