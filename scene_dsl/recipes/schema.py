@@ -81,7 +81,8 @@ class Part(_Strict):
     variants: tuple[Annotated[int, Field(ge=0, lt=MAX_VARIANTS)], ...] | None = Field(
         None, max_length=MAX_VARIANTS, description="only in these variants (default: all)")
     segments: int | None = Field(None, ge=3, le=48)
-    top: Fraction = Field(0.5, description="frustum: top radius as a fraction of the bottom's")
+    top: float = Field(0.5, ge=0.0, le=4.0, allow_inf_nan=False,
+                       description="frustum: top radius as a fraction of the bottom's (above 1: flares out)")
     round: Fraction = Field(0.25, description="rounded_box: corner roundness")
     thickness: Fraction = Field(0.3, description="torus: tube thickness as a fraction of the width")
     variant: int = Field(0, ge=0, lt=MAX_VARIANTS, description="kind reference: which variant")
