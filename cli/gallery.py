@@ -23,7 +23,10 @@ from ..scene_dsl.models import TIMES_OF_DAY, parse_scene
 
 # kinds that look best on their own ground
 KIND_GROUND = {"boat": "water", "snowman": "snow", "cactus": "sand", "palm_tree": "sand",
-               "bridge": "grass", "campfire": "dirt", "tent": "grass"}
+               "bridge": "grass", "campfire": "dirt", "tent": "grass", "whale": "water", "dolphin": "water",
+               "shark": "water", "tugboat": "water", "cargo_ship": "water", "sailboat": "water", "canoe": "water",
+               "submarine": "water", "dock": "water", "swan": "water", "camel": "sand", "crocodile": "dirt",
+               "penguin": "snow", "sleigh": "snow"}
 
 VILLAGE = [
     {"id": "house", "kind": "house"},
@@ -54,9 +57,15 @@ def render_scene(doc: dict, size: tuple[int, int], samples: int, tmp: str, engin
 def kind_doc(kind: str) -> dict:
     doc = {"time_of_day": "afternoon", "ground": KIND_GROUND.get(kind, "grass"),
            "entities": [{"id": "it", "kind": kind}]}
-    biggest = max(catalog.get(kind).size)
+    spec = catalog.get(kind)
+    camera = {}
+    if spec.origin != "procedural" and spec.category in ("creature", "vehicle"):
+        camera["view"] = "front_left"   # a side shows an animal's or a vehicle's shape; the front hides it
+    biggest = max(spec.size)
     if biggest < 1.2:   # the camera stays 1.5 m back unless zoomed: small things would be specks
-        doc["camera"] = {"zoom": round(min(5.0, 1.2 / biggest), 2)}
+        camera["zoom"] = round(min(5.0, 1.2 / biggest), 2)
+    if camera:
+        doc["camera"] = camera
     return doc
 
 
