@@ -21,6 +21,15 @@ from .mesh import MeshData
 SEGMENTS = 20
 
 
+def _flat_front(m: MeshData, n: int) -> MeshData:
+    """Turn an n-sided solid of revolution so a flat side faces -Y (four sides make a square, not a
+    diamond), then stretch it so its widest ring spans exactly -0.5..0.5 on X and Y."""
+    m = mesh.transformed(m, rot_z=math.pi / n)
+    lo, hi = m.verts[:, :2].min(axis=0), m.verts[:, :2].max(axis=0)
+    k = 1.0 / np.maximum(hi - lo, 1e-9)
+    return mesh.transformed(m, (float(k[0]), float(k[1]), 1.0))
+
+
 def _unit(p: Part, size) -> MeshData:
     """The part's shape at its real size, centred on the origin (before rotation)."""
     sx, sy, sz = size
@@ -34,7 +43,7 @@ def _unit(p: Part, size) -> MeshData:
     if s in ("cylinder", "cone", "frustum"):
         top = {"cylinder": None, "cone": 0.0, "frustum": 0.5 * p.top}[s]
         m = mesh.cylinder(0.5, 1.0, n, -0.5, radius_top=top, smooth=True)
-        return mesh.transformed(m, size)
+        return mesh.transformed(_flat_front(m, n), size)
     if s == "sphere":
         return mesh.uv_sphere(0.5, n, max(n // 2, 6), (0.0, 0.0, 0.0), scale=size)
     if s == "hemisphere":
@@ -42,7 +51,7 @@ def _unit(p: Part, size) -> MeshData:
         prof = [(0.5 * math.cos(a), math.sin(a)) for a in np.linspace(0, math.pi / 2, k + 1)]
         prof[-1] = (0.0, 1.0)
         m = mesh.lathe(prof, n, smooth=True)
-        return mesh.transformed(m, size, offset=(0.0, 0.0, -0.5 * sz))
+        return mesh.transformed(_flat_front(m, n), size, offset=(0.0, 0.0, -0.5 * sz))
     if s == "torus":
         minor = 0.25 * p.thickness + 0.01
         m = mesh.torus(0.5 - minor, minor, max(n, 12), 10, 0.0)
@@ -115,7 +124,8 @@ def build_parts(kind: str, parts, spec, variant: int, kind_mesh) -> MeshData:
                          _slot_map(kind, p.kind, slot)[m.face_slot], False)
         else:
             m = mesh.with_slot(_unit(p, size), slot)
-            flags = np.full(m.n_faces, p.shape not in ("box", "wedge", "prism"))
+            faceted = p.shape in ("box", "wedge", "prism") or (p.segments is not None and p.segments <= 8)
+            flags = np.full(m.n_faces, not faceted)
         pieces.append(_placed(m, pl, size))
         smooth.append(np.asarray(flags, dtype=bool))
     if not pieces:   # a variant that leaves every part out: a small box, never an empty mesh
