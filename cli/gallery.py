@@ -62,6 +62,9 @@ def kind_doc(kind: str) -> dict:
     if spec.origin != "procedural" and spec.category in ("creature", "vehicle"):
         camera["view"] = "front_left"   # a side shows an animal's or a vehicle's shape; the front hides it
     biggest = max(spec.size)
+    if biggest < 0.5:   # an apple is a speck even at the closest zoom: the sheet shows it enlarged
+        doc["entities"][0]["scale"] = round(0.5 / biggest, 2)
+        biggest = 0.5
     if biggest < 1.2:   # the camera stays 1.5 m back unless zoomed: small things would be specks
         camera["zoom"] = round(min(5.0, 1.2 / biggest), 2)
     if camera:
