@@ -9,6 +9,7 @@ part's slot and its fixed materials their own slots. The whole is fitted to the 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,45 +33,52 @@ def _flat_front(m: MeshData, n: int) -> MeshData:
 
 def _unit(p: Part, size) -> MeshData:
     """The part's shape at its real size, centred on the origin (before rotation)."""
-    sx, sy, sz = size
     n = p.segments or SEGMENTS
-    s = p.shape
+    if p.shape == "capsule":
+        return _capsule(size, n)
+    return mesh.transformed(_unit_shape(p.shape, n, p.round, p.top, p.thickness), size)
+
+
+@lru_cache(maxsize=512)
+def _unit_shape(s: str, n: int, round_: float, top_: float, thickness: float) -> MeshData:
+    """A shape filling the unit box -0.5..0.5 on every axis (cached: parts share it, then scale it)."""
     if s == "box":
-        return mesh.box(size, (0.0, 0.0, 0.0))
+        return mesh.box((1.0, 1.0, 1.0), (0.0, 0.0, 0.0))
     if s == "rounded_box":
-        power = 0.12 + 0.88 * p.round
-        return mesh.uv_sphere(0.5, max(n, 12), max(n // 2, 8), (0.0, 0.0, 0.0), scale=size, power=power)
+        return mesh.uv_sphere(0.5, max(n, 12), max(n // 2, 8), (0.0, 0.0, 0.0), power=0.12 + 0.88 * round_)
     if s in ("cylinder", "cone", "frustum"):
-        top = {"cylinder": None, "cone": 0.0, "frustum": 0.5 * p.top}[s]
-        m = mesh.cylinder(0.5, 1.0, n, -0.5, radius_top=top, smooth=True)
-        return mesh.transformed(_flat_front(m, n), size)
+        top = {"cylinder": None, "cone": 0.0, "frustum": 0.5 * top_}[s]
+        return _flat_front(mesh.cylinder(0.5, 1.0, n, -0.5, radius_top=top, smooth=True), n)
     if s == "sphere":
-        return mesh.uv_sphere(0.5, n, max(n // 2, 6), (0.0, 0.0, 0.0), scale=size)
+        return mesh.uv_sphere(0.5, n, max(n // 2, 6), (0.0, 0.0, 0.0))
     if s == "hemisphere":
         k = max(n // 4, 3)
         prof = [(0.5 * math.cos(a), math.sin(a)) for a in np.linspace(0, math.pi / 2, k + 1)]
         prof[-1] = (0.0, 1.0)
-        m = mesh.lathe(prof, n, smooth=True)
-        return mesh.transformed(_flat_front(m, n), size, offset=(0.0, 0.0, -0.5 * sz))
+        return mesh.transformed(_flat_front(mesh.lathe(prof, n, smooth=True), n), offset=(0.0, 0.0, -0.5))
     if s == "torus":
-        minor = 0.25 * p.thickness + 0.01
+        minor = 0.25 * thickness + 0.01
         m = mesh.torus(0.5 - minor, minor, max(n, 12), 10, 0.0)
-        return mesh.transformed(m, (sx, sy, sz / (2 * minor)))
+        return mesh.transformed(m, (1.0, 1.0, 1.0 / (2 * minor)))
     if s in ("wedge", "prism"):
         prof = [(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5)] if s == "wedge" else [(-0.5, -0.5), (0.5, -0.5), (0.0, 0.5)]
-        m = mesh.prism(prof, -0.5, 0.5, axis="x")
-        return mesh.transformed(m, size)
-    if s == "capsule":
-        r = 0.5
-        cap = min(0.5 * sz, 0.5 * max(sx, sy))
-        k = max(n // 4, 3)
-        prof = [(0.0, 0.0)]
-        prof += [(r * math.sin(a), cap * (1 - math.cos(a))) for a in np.linspace(0, math.pi / 2, k + 1)[1:]]
-        prof += [(r * math.cos(a), sz - cap + cap * math.sin(a)) for a in np.linspace(0, math.pi / 2, k + 1)[:-1]]
-        prof += [(0.0, sz)]
-        m = mesh.lathe(prof, n, smooth=True)
-        return mesh.transformed(m, (sx, sy, 1.0), offset=(0.0, 0.0, -0.5 * sz))
+        return mesh.prism(prof, -0.5, 0.5, axis="x")
     raise ValueError(f"unknown shape {s!r}")
+
+
+def _capsule(size, n: int) -> MeshData:
+    """A capsule's round ends keep their shape whatever its length, so it is made at its size."""
+    sx, sy, sz = size
+    r = 0.5
+    cap = min(0.5 * sz, 0.5 * max(sx, sy))
+    k = max(n // 4, 3)
+    prof = [(0.0, 0.0)]
+    prof += [(r * math.sin(a), cap * (1 - math.cos(a))) for a in np.linspace(0, math.pi / 2, k + 1)[1:]]
+    top = [(r * math.cos(a), sz - cap + cap * math.sin(a)) for a in np.linspace(0, math.pi / 2, k + 1)[:-1]]
+    prof += top[1:] if sz - 2 * cap < 1e-6 * sz else top   # no straight middle: the equators are one ring
+    prof += [(0.0, sz)]
+    m = mesh.lathe(prof, n, smooth=True)
+    return mesh.transformed(m, (sx, sy, 1.0), offset=(0.0, 0.0, -0.5 * sz))
 
 
 def _ref(p: Part, size, m: MeshData) -> MeshData:

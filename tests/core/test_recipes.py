@@ -178,7 +178,7 @@ def test_a_broken_user_recipe_disables_only_itself(tmp_path, restore_catalog):
 
 def test_shipped_recipes_join_the_catalog_beside_the_procedural_kinds():
     recipes = [k for k, v in catalog.KINDS.items() if v.origin == "recipe"]
-    assert len(recipes) >= 1
+    assert len(recipes) >= 200
     for name in recipes:
         spec = catalog.KINDS[name]
         assert spec.category in schema.CATEGORIES and all(0 < s <= 500 for s in spec.size), name
@@ -189,3 +189,11 @@ def test_shipped_recipes_join_the_catalog_beside_the_procedural_kinds():
     assert "armchair" not in words and "chair" in catalog.KINDS
     for k, v in catalog.KINDS.items():
         assert k not in words, f"{k} is also a synonym of {words.get(k)}"
+
+
+def test_the_readme_example_is_a_valid_recipe(tmp_path):
+    import re
+    readme = open(os.path.join(os.path.dirname(catalog.__file__), "..", "README.md"), encoding="utf-8").read()
+    block = re.search(r"## Recipes: kinds as data.*?```toml\n(.*?)```", readme, re.S).group(1)
+    loaded, issues = load_text(tmp_path, block.replace("[kinds.beehive]", "[kinds.readme_hive]"), "readme.toml")
+    assert issues == [] and loaded["readme_hive"].recipe.light == 0.9
