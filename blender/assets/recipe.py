@@ -31,9 +31,16 @@ def _flat_front(m: MeshData, n: int) -> MeshData:
     return mesh.transformed(m, (float(k[0]), float(k[1]), 1.0))
 
 
-def _unit(p: Part, size) -> MeshData:
+def segments_for(size, whole: float) -> int:
+    """Round parts get fewer sides the smaller they are beside the whole kind: an eye or a knob needs
+    8, a wheel 12, a body 20. Keeps recipe meshes as light as the procedural ones."""
+    share = max(size) / max(whole, 1e-9)
+    return 8 if share < 0.12 else 12 if share < 0.35 else SEGMENTS
+
+
+def _unit(p: Part, size, whole: float) -> MeshData:
     """The part's shape at its real size, centred on the origin (before rotation)."""
-    n = p.segments or SEGMENTS
+    n = p.segments or segments_for(size, whole)
     if p.shape == "capsule":
         return _capsule(size, n)
     return mesh.transformed(_unit_shape(p.shape, n, p.round, p.top, p.thickness), size)
@@ -131,7 +138,7 @@ def build_parts(kind: str, parts, spec, variant: int, kind_mesh) -> MeshData:
             m = MeshData(m.verts, m.loop_verts, m.loop_start, m.loop_total,
                          _slot_map(kind, p.kind, slot)[m.face_slot], False)
         else:
-            m = mesh.with_slot(_unit(p, size), slot)
+            m = mesh.with_slot(_unit(p, size, max(spec.size)), slot)
             faceted = p.shape in ("box", "wedge", "prism") or (p.segments is not None and p.segments <= 8)
             flags = np.full(m.n_faces, not faceted)
         pieces.append(_placed(m, pl, size))
