@@ -138,3 +138,63 @@ def test_recipe_kinds_share_one_mesh_per_kind_and_variant(fresh):
     dresser.polygons.foreach_get("use_smooth", smooth)
     assert smooth.any() and not smooth.all()
     assert materials.part_material("#aabbcc:metal", "#ffffff", None, "sheep")["worldsmith_preset"] == "metal"
+
+
+GNOME = """
+[kinds.garden_gnome]
+category = "creature"
+color = "#c8282e"
+synonyms = ["gnome"]
+slots = { hat = "main", body = { color = "#2e5fa8", preset = "fabric" }, face = "skin", beard = "fabric_white" }
+parts = [
+  { shape = "capsule", size = [0.22, 0.2, 0.3], slot = "body" },
+  { shape = "sphere", at = [0, 0, 0.28], size = [0.16, 0.16, 0.16], slot = "face" },
+  { shape = "cone", at = [0, -0.04, 0.22], size = [0.14, 0.08, 0.14], rotate = [180, 0, 0], slot = "beard" },
+  { shape = "cone", at = [0, 0, 0.4], size = [0.18, 0.18, 0.25] },
+]
+"""
+
+
+@pytest.fixture
+def restore_catalog():
+    from worldsmith.scene_dsl import lexicon
+    kinds, recipes, names = dict(catalog.KINDS), dict(catalog.RECIPES), catalog.KIND_NAMES
+    yield
+    catalog.KINDS.clear()
+    catalog.KINDS.update(kinds)
+    catalog.RECIPES.clear()
+    catalog.RECIPES.update(recipes)
+    catalog.KIND_NAMES = names
+    lexicon.refresh()
+
+
+def test_a_users_recipes_folder_on_the_command_line(tmp_path, run_cli, cli_env, capsys, restore_catalog, monkeypatch):
+    from worldsmith import cli
+    monkeypatch.setenv(catalog.RECIPES_ENV, "")   # recorded, so the folder --recipes sets is removed afterwards
+    monkeypatch.delenv(catalog.RECIPES_ENV)
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    (folder / "gnomes.toml").write_text(GNOME)
+    (folder / "broken.toml").write_text(GNOME.replace("garden_gnome", "bad_gnome").replace("0.22", "-0.22"))
+    scene = tmp_path / "scene.json"
+    scene.write_text(json.dumps({"entities": [{"id": "gnome", "kind": "garden_gnome", "count": 2},
+                                              {"id": "hive", "kind": "beehive"}]}))
+    out = tmp_path / "out"
+    r = run_cli(["build", str(scene), "--out", str(out), "--no-render", "--recipes", str(folder)], env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert "broken.toml: kinds.bad_gnome.parts[0].size[0]" in r.stderr and "left out" in r.stderr
+    assert (out / "scene.blend").exists()
+    assert json.loads((out / "scene.json").read_text())["entities"][0]["kind"] == "garden_gnome"
+    # the broken kind is not in the catalog: a scene that names it is bad input, named by field
+    # (in this process, through the same entry point as the console script)
+    scene.write_text(json.dumps({"entities": [{"id": "gnome", "kind": "bad_gnome"}]}))
+    code = cli.main(["build", str(scene), "--out", str(tmp_path / "out2"), "--no-render", "--recipes", str(folder)])
+    assert code == cli.EXIT_BAD_INPUT and "entities[0].kind: unknown kind 'bad_gnome'" in capsys.readouterr().err
+    assert "garden_gnome" in catalog.KINDS and lexicon_kind("a gnome by the hive") == ["beehive", "garden_gnome"]
+    code = cli.main(["build", str(scene), "--out", str(tmp_path / "out3"), "--recipes", str(tmp_path / "nope")])
+    assert code == cli.EXIT_BAD_INPUT and "is not a folder" in capsys.readouterr().err
+
+
+def lexicon_kind(prompt: str) -> list[str]:
+    from worldsmith.scene_dsl import lexicon
+    return lexicon.analyze(prompt).kinds()
