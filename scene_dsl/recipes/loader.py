@@ -12,6 +12,7 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from pydantic import ValidationError
@@ -147,6 +148,7 @@ def placements(parts: Iterable[Part], size_of, variant: int | None = None) -> It
                 yield Placed(p, (-at[0], at[1], at[2]), True)
 
 
+@lru_cache(maxsize=1024)
 def rotation_matrix(deg: tuple[float, float, float]):
     """X, then Y, then Z (degrees), as a 3x3 nested tuple applied to column vectors."""
     rx, ry, rz = (math.radians(a) for a in deg)
@@ -160,18 +162,16 @@ def rotation_matrix(deg: tuple[float, float, float]):
     return mul(Z, mul(Y, X))
 
 
-def part_corners(pl: Placed, size: tuple[float, float, float]) -> list[tuple[float, float, float]]:
-    m = rotation_matrix(pl.part.rotate)
-    cx, cy, cz = pl.at[0], pl.at[1], pl.at[2] + size[2] / 2
-    out = []
-    for dx in (-1, 1):
-        for dy in (-1, 1):
-            for dz in (-1, 1):
-                v = (dx * size[0] / 2, dy * size[1] / 2, dz * size[2] / 2)
-                w = [sum(m[i][j] * v[j] for j in range(3)) for i in range(3)]
-                x = cx + w[0] if not pl.mirrored else cx - w[0]
-                out.append((x, cy + w[1], cz + w[2]))
-    return out
+def part_box(pl: Placed, size: tuple[float, float, float]):
+    """The axis-aligned (lo, hi) box of one placed part, turned as its recipe says (a mirrored copy's
+    placement is already mirrored, and its box is the same about its centre)."""
+    hx, hy, hz = size[0] / 2, size[1] / 2, size[2] / 2
+    cx, cy, cz = pl.at[0], pl.at[1], pl.at[2] + hz
+    if any(pl.part.rotate):
+        m = rotation_matrix(pl.part.rotate)
+        # half extents of a turned box: |M| times the half sizes
+        hx, hy, hz = (abs(r[0]) * hx + abs(r[1]) * hy + abs(r[2]) * hz for r in m)
+    return (cx - hx, cy - hy, cz - hz), (cx + hx, cy + hy, cz + hz)
 
 
 def part_size(p: Part, sizes: dict[str, tuple[float, float, float]]) -> tuple[float, float, float]:
@@ -181,9 +181,9 @@ def part_size(p: Part, sizes: dict[str, tuple[float, float, float]]) -> tuple[fl
 def bounds(parts: Iterable[Part], sizes: dict[str, tuple[float, float, float]]):
     lo, hi = [math.inf] * 3, [-math.inf] * 3
     for pl in placements(parts, lambda p: part_size(p, sizes)):
-        for c in part_corners(pl, part_size(pl.part, sizes)):
-            for i in range(3):
-                lo[i], hi[i] = min(lo[i], c[i]), max(hi[i], c[i])
+        a, b = part_box(pl, part_size(pl.part, sizes))
+        for i in range(3):
+            lo[i], hi[i] = min(lo[i], a[i]), max(hi[i], b[i])
     return tuple(lo), tuple(hi)
 
 
