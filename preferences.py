@@ -29,6 +29,24 @@ def _live_toggled(self, context):
         bpy.ops.worldsmith.live_stop()
 
 
+RECIPE_WARNINGS: list[str] = []    # what was wrong with the user's recipes folder, for the panel
+
+
+def load_recipes(folder: str) -> list[str]:
+    """Add the kinds of a user's recipes folder to the catalog; returns warnings (broken recipes are left out)."""
+    from .scene_dsl import catalog, lexicon
+    if not folder:
+        return []
+    path = bpy.path.abspath(folder)
+    RECIPE_WARNINGS[:] = [f"recipe {i} (that kind is left out)" for i in catalog.load_user_recipes(path)]
+    lexicon.refresh()
+    return list(RECIPE_WARNINGS)
+
+
+def _recipes_changed(self, context):
+    load_recipes(self.recipes_dir)
+
+
 class WorldsmithPreferences(bpy.types.AddonPreferences):
     bl_idname = ADDON_ID
 
@@ -66,6 +84,10 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
     live_port: IntProperty(name="Port", default=47800, min=1024, max=65535,
                            description="Port of the live link on 127.0.0.1")
 
+    recipes_dir: StringProperty(name="Recipes", default="", subtype="DIR_PATH", update=_recipes_changed,
+                                description="A folder of your own recipe files (*.toml, *.json): their kinds "
+                                            "join the catalog; a broken recipe is left out with a warning")
+
     def draw(self, context):
         layout = self.layout
         layout.use_property_split = True
@@ -91,6 +113,9 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
         col = layout.column(heading="Agents (MCP)")
         col.prop(self, "live_enabled")
         col.prop(self, "live_port")
+        layout.prop(self, "recipes_dir")
+        for w in RECIPE_WARNINGS[:5]:
+            layout.label(text=w, icon="ERROR")
 
 
 class Defaults:
@@ -163,6 +188,10 @@ classes = (WorldsmithPreferences,)
 def register():
     for cls in classes:
         bpy.utils.register_class(cls)
+    try:
+        load_recipes(get().recipes_dir)
+    except (AttributeError, RuntimeError):   # preferences not readable while Blender starts: loaded on change
+        pass
 
 
 def unregister():

@@ -1,7 +1,9 @@
 """Benchmark the builder: 10,000 mixed entities into a fresh Blender scene.
 
 ``run()`` returns a dict of seconds (medians over ``repeats``) and prints it;
-``python benchmarks/bench_build.py [n] [--profile]`` runs it from the shell.
+``python benchmarks/bench_build.py [n] [--profile] [--kinds procedural|recipe|all]`` runs it from
+the shell; ``--compare`` builds a 1,000-entity scene of recipe kinds and one of procedural kinds
+(``compare()``: cold, with every kind's geometry made afresh, and warm).
 
 * ``build_s``: ``builder.build_scene`` with a precomputed layout, so only the
   bpy side is timed (meshes, materials, objects, links, world, camera);
@@ -27,8 +29,17 @@ from worldsmith.scene_dsl.models import MATERIALS, Scene
 COLORS = ("red", "steelblue", "#8b5a2b", "gold", "forestgreen", "white", "slategray", "#c0392b")
 
 
-def make_scene(n: int = 10_000, group: int = 50, seed: int = 0) -> Scene:
-    kinds = [k for k in catalog.KIND_NAMES if k != "hill"]
+def kinds_of(origin: str = "procedural") -> list[str]:
+    """The kinds a benchmark scene mixes: the procedural ones (the figures recorded so far), the
+    recipe kinds, or all."""
+    if origin == "all":
+        return [k for k in catalog.KIND_NAMES if k != "hill"]
+    want = "recipe" if origin == "recipe" else "procedural"
+    return [k for k, v in catalog.KINDS.items() if v.origin == want and k != "hill"]
+
+
+def make_scene(n: int = 10_000, group: int = 50, seed: int = 0, origin: str = "procedural") -> Scene:
+    kinds = kinds_of(origin)
     ents, total, i = [], 0, 0
     while total < n:
         kind = kinds[i % len(kinds)]
@@ -47,8 +58,8 @@ def _fresh():
     return bpy.context.scene
 
 
-def run(n: int = 10_000, repeats: int = 3) -> dict:
-    scene = make_scene(n)
+def run(n: int = 10_000, repeats: int = 3, origin: str = "procedural") -> dict:
+    scene = make_scene(n, origin=origin)
     t0 = time.perf_counter()
     lay = layout_mod.solve(scene)
     layout_s = time.perf_counter() - t0
@@ -77,6 +88,35 @@ def run(n: int = 10_000, repeats: int = 3) -> dict:
     return out
 
 
+def compare(n: int = 1_000, repeats: int = 3, group: int = 4) -> dict:
+    """Recipe kinds against procedural kinds: ``n`` entities in groups of ``group`` (so every kind
+    appears), each built cold (geometry caches emptied first) and warm (median of ``repeats``)."""
+    from worldsmith.blender import assets
+    from worldsmith.blender.assets import recipe
+    out = {}
+    for origin in ("procedural", "recipe"):
+        scene = make_scene(n, group=group, origin=origin)
+        lay = layout_mod.solve(scene)
+        assets.build.cache_clear()
+        recipe._unit_shape.cache_clear()
+        bl = _fresh()
+        t0 = time.perf_counter()
+        res = builder.build_scene(scene, bl, layout=lay, resolution=(960, 540))
+        cold = time.perf_counter() - t0
+        assert len(res.objects) == n
+        warm = []
+        for _ in range(repeats):
+            bl = _fresh()
+            t0 = time.perf_counter()
+            builder.build_scene(scene, bl, layout=lay, resolution=(960, 540))
+            warm.append(time.perf_counter() - t0)
+        out[origin] = {"kinds": len({e.kind for e in scene.entities}), "cold_s": cold,
+                       "warm_s": statistics.median(warm)}
+        print(f"{origin:>11}: {n} entities of {out[origin]['kinds']} kinds  cold {cold:.3f} s  "
+              f"warm {out[origin]['warm_s']:.3f} s")
+    return out
+
+
 def profile(n: int = 10_000) -> None:
     import cProfile
     import pstats
@@ -92,8 +132,10 @@ def profile(n: int = 10_000) -> None:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    count = int(args[0]) if args else 10_000
-    if "--profile" in sys.argv:
-        profile(count)
+    origin = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--kinds=")), "procedural")
+    if "--compare" in sys.argv:
+        compare(int(args[0]) if args else 1_000)
+    elif "--profile" in sys.argv:
+        profile(int(args[0]) if args else 10_000)
     else:
-        run(count)
+        run(int(args[0]) if args else 10_000, origin=origin)

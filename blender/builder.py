@@ -84,7 +84,9 @@ def mesh_from_data(name: str, data: assets.MeshData) -> bpy.types.Mesh:
     me.polygons.add(len(data.loop_start))
     me.polygons.foreach_set("loop_start", data.loop_start)
     me.polygons.foreach_set("material_index", data.face_slot)
-    if data.smooth:
+    if data.face_smooth is not None:
+        me.polygons.foreach_set("use_smooth", np.asarray(data.face_smooth, dtype=bool))
+    elif data.smooth:
         me.polygons.foreach_set("use_smooth", np.ones(len(data.loop_start), dtype=bool))
     me.update(calc_edges=True)
     me.validate(clean_customdata=False)
@@ -298,7 +300,8 @@ def _add_light(coll, root, spec: catalog.KindSpec, created: _Created) -> None:
     data["worldsmith"] = True
     light = created.add(bpy.data.objects.new(f"{root.name} light", data))
     light.parent = root
-    light.location = (0.0, 0.0, spec.height * (0.5 if is_fire else 0.9))
+    at = spec.light_height if spec.light_height is not None else (0.5 if is_fire else 0.9)
+    light.location = (0.0, 0.0, spec.height * at)
     light["worldsmith_part"] = "light"
     coll.objects.link(light)
 

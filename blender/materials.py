@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import bpy
 
-from ..scene_dsl import colors
+from ..scene_dsl import catalog, colors
+from ..scene_dsl.recipes import schema as recipe_schema
 
 # the presets the DSL can name (scene_dsl.models.MATERIALS), plus a few
 # internal ones used only by fixed part materials and grounds
@@ -73,8 +74,11 @@ def material(color_hex: str, preset: str = "plain") -> bpy.types.Material:
 def part_material(part_value: str, main_hex: str, preset: str | None, kind: str) -> bpy.types.Material:
     """The material of one catalog part: the entity's own colour for ``main``, else a fixed one."""
     if part_value == "main":
-        return material(main_hex, preset or KIND_PRESET.get(kind, "plain"))
-    hex_, p = PART_MATERIALS.get(part_value, ("#808080", "plain"))
+        spec = catalog.KINDS.get(kind)
+        natural = KIND_PRESET.get(kind) or (spec.preset if spec is not None else None) or "plain"
+        return material(main_hex, preset or natural)
+    fixed = recipe_schema.parse_slot_value(part_value)   # a recipe's own "#rrggbb:preset" slot
+    hex_, p = fixed or PART_MATERIALS.get(part_value, ("#808080", "plain"))
     return material(hex_, p)
 
 

@@ -13,8 +13,8 @@ from ..dataset.batch import EXIT_PARTIAL, EXIT_STOPPED, run_batch
 from ..dataset.inputs import parse_shard, read_prompts, select_shard
 from ..dataset.store import Config, finished_renders, probe_writable, write_annotations, write_contact_sheet
 from ..files.atomic import FolderBusy, folder_lock, write_atomic
-from .options import (EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, add_render_options,
-                      backend_settings, pipeline_options)
+from .options import (EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, add_recipes_option,
+                      add_render_options, backend_settings, pipeline_options, use_recipes)
 
 
 def register(sub) -> dict:
@@ -28,6 +28,7 @@ def register(sub) -> dict:
     p.add_argument("--variants", type=int, default=1, help="renders per prompt, seeds seed..seed+K-1")
     add_model_options(p)
     add_render_options(p)
+    add_recipes_option(p)
     p.set_defaults(samples=16, resolution=(640, 360))
     return {"batch": cmd_batch}
 
@@ -40,6 +41,7 @@ def cmd_batch(args, backend=None) -> int:
         raise CliError("--variants must be between 1 and 1000", EXIT_BAD_INPUT)
     if not 1 <= args.jobs <= 256:
         raise CliError("--jobs must be between 1 and 256", EXIT_BAD_INPUT)
+    use_recipes(args)
     try:
         RenderSettings(args.engine, args.device, args.samples, tuple(args.resolution))
         shard = parse_shard(args.shard) if args.shard else None

@@ -23,7 +23,10 @@ from ..scene_dsl.models import TIMES_OF_DAY, parse_scene
 
 # kinds that look best on their own ground
 KIND_GROUND = {"boat": "water", "snowman": "snow", "cactus": "sand", "palm_tree": "sand",
-               "bridge": "grass", "campfire": "dirt", "tent": "grass"}
+               "bridge": "grass", "campfire": "dirt", "tent": "grass", "whale": "water", "dolphin": "water",
+               "shark": "water", "tugboat": "water", "cargo_ship": "water", "sailboat": "water", "canoe": "water",
+               "submarine": "water", "dock": "water", "swan": "water", "camel": "sand", "crocodile": "dirt",
+               "penguin": "snow", "sleigh": "snow"}
 
 VILLAGE = [
     {"id": "house", "kind": "house"},
@@ -37,25 +40,40 @@ VILLAGE = [
 ]
 
 # 5x7 bitmap font: seven rows of five bits per glyph
-def render_scene(doc: dict, size: tuple[int, int], samples: int, tmp: str) -> np.ndarray:
-    """Build ``doc`` in a fresh file with the real builder and render it (Cycles, CPU)."""
+def render_scene(doc: dict, size: tuple[int, int], samples: int, tmp: str, engine: str = "cycles") -> np.ndarray:
+    """Build ``doc`` in a fresh file with the real builder and render it (Cycles on the CPU, or
+    ``engine``: Workbench is many times faster, for a quick look at many kinds)."""
     from ..blender import images, render, scene_io
     bl_scene, _ = scene_io.build_fresh(parse_scene(doc), size)
-    settings = render.RenderSettings("cycles", "cpu", samples, size, denoise=True)
+    settings = render.RenderSettings(engine, "cpu", samples, size, denoise=True)
     render.apply(bl_scene, settings)
-    bl_scene.cycles.tile_size = 256
-    bl_scene.cycles.max_bounces = 4
+    if engine == "cycles":
+        bl_scene.cycles.tile_size = 256
+        bl_scene.cycles.max_bounces = 4
     render.render_still(bl_scene, tmp, settings)
     return images.read_rgb8(tmp)
 
 
 def kind_doc(kind: str) -> dict:
-    return {"time_of_day": "afternoon", "ground": KIND_GROUND.get(kind, "grass"),
-            "entities": [{"id": "it", "kind": kind}]}
+    doc = {"time_of_day": "afternoon", "ground": KIND_GROUND.get(kind, "grass"),
+           "entities": [{"id": "it", "kind": kind}]}
+    spec = catalog.get(kind)
+    camera = {}
+    if spec.origin != "procedural" and spec.category in ("creature", "vehicle"):
+        camera["view"] = "front_left"   # a side shows an animal's or a vehicle's shape; the front hides it
+    biggest = max(spec.size)
+    if biggest < 0.5:   # an apple is a speck even at the closest zoom: the sheet shows it enlarged
+        doc["entities"][0]["scale"] = round(0.5 / biggest, 2)
+        biggest = 0.5
+    if biggest < 1.2:   # the camera stays 1.5 m back unless zoomed: small things would be specks
+        camera["zoom"] = round(min(5.0, 1.2 / biggest), 2)
+    if camera:
+        doc["camera"] = camera
+    return doc
 
 
 def make_gallery(out: str, tile: int = 160, samples: int = 8, columns: int = 8, kinds=None,
-                 progress=None) -> str:
+                 progress=None, engine: str = "cycles") -> str:
     """Render every kind (or ``kinds``) into one labelled contact sheet at ``out``."""
     import tempfile
     kinds = list(kinds or catalog.KIND_NAMES)
@@ -63,7 +81,7 @@ def make_gallery(out: str, tile: int = 160, samples: int = 8, columns: int = 8, 
     with tempfile.TemporaryDirectory(prefix="ws-gallery-") as tmp:
         for i, kind in enumerate(kinds):
             t0 = time.perf_counter()
-            img = render_scene(kind_doc(kind), (tile, tile), samples, os.path.join(tmp, f"{kind}.png"))
+            img = render_scene(kind_doc(kind), (tile, tile), samples, os.path.join(tmp, f"{kind}.png"), engine)
             label(img, kind, 2 if tile >= 128 else 1)
             tiles.append(img)
             if progress:
@@ -107,7 +125,7 @@ def cmd_gallery(args) -> int:
             if k not in catalog.KINDS:
                 raise ValueError(f"unknown kind {k!r}")
         make_gallery(out, tile=args.tile, samples=args.samples or 8, columns=args.columns, kinds=kinds,
-                     progress=_progress)
+                     progress=_progress, engine=args.engine)
     print(os.path.abspath(out))
     return 0
 
@@ -120,4 +138,6 @@ def register(sub) -> dict:
     g.add_argument("--columns", type=int, default=8)
     g.add_argument("--samples", type=int, default=None, help="Cycles samples (default 8, or 16 with --times)")
     g.add_argument("--kinds", default=None, help="comma-separated kinds (default: all)")
+    g.add_argument("--engine", default="cycles", choices=("cycles", "eevee", "workbench"),
+                   help="render engine for the kinds sheet (workbench: a quick look at many kinds)")
     return {"gallery": cmd_gallery}

@@ -58,6 +58,27 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-render", action="store_true", help="write scene.json and scene.blend only")
 
 
+def add_recipes_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--recipes", default=None, metavar="DIR",
+                   help="a folder of your own recipe files (*.toml, *.json) whose kinds join the catalog; "
+                        "a broken recipe is left out with a warning (also read from $WORLDSMITH_RECIPES)")
+
+
+def use_recipes(args) -> None:
+    """Load ``--recipes DIR`` into the catalog (and pass it to worker processes through the environment)."""
+    folder = getattr(args, "recipes", None)
+    if not folder:
+        return
+    from ..scene_dsl import catalog, lexicon
+    if not os.path.isdir(folder):
+        raise CliError(f"--recipes: {folder} is not a folder", EXIT_BAD_INPUT)
+    os.environ[catalog.RECIPES_ENV] = os.path.abspath(folder)
+    issues = catalog.load_user_recipes(folder)
+    lexicon.refresh()
+    for issue in issues:
+        progress(f"warning: recipe {issue} (that kind is left out)")
+
+
 def progress(msg: str) -> None:
     print(f"worldsmith: {msg}", file=sys.stderr, flush=True)
 

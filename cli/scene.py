@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 import time
 
-from .options import (EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, add_render_options,
-                      open_backend, pipeline_options, progress, render_settings)
+from .options import (EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, add_recipes_option,
+                      add_render_options, open_backend, pipeline_options, progress, render_settings, use_recipes)
 
 
 def register(sub) -> dict:
@@ -15,12 +15,14 @@ def register(sub) -> dict:
     g.add_argument("--print-dsl", action="store_true", help="also print the DSL to stdout")
     add_model_options(g)
     add_render_options(g)
+    add_recipes_option(g)
 
     b = sub.add_parser("build", help="scene.json -> scene.blend, render.png (no model)")
     b.add_argument("scene", help="a scene DSL JSON file")
     b.add_argument("--out", required=True)
     b.add_argument("--seed", type=int, default=None, help="override the scene's layout seed")
     add_render_options(b)
+    add_recipes_option(b)
 
     sub.add_parser("schema", help="print the DSL's JSON Schema")
 
@@ -33,6 +35,7 @@ def cmd_generate(args) -> int:
     from ..blender import scene_io
     from ..generation import pipeline
     from ..generation.errors import ModelError
+    use_recipes(args)
     settings = render_settings(args)
     backend = open_backend(args)
     last = [0.0]
@@ -67,6 +70,7 @@ def cmd_generate(args) -> int:
 
 def cmd_build(args) -> int:
     from ..blender import scene_io
+    use_recipes(args)
     settings = render_settings(args)
     scene = scene_io.load_scene_file(args.scene)
     if args.seed is not None:

@@ -12,7 +12,8 @@ model's prompt and the prompt-grounding pass, never the DSL itself.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 
 MAIN = "main"
 
@@ -29,6 +30,10 @@ class KindSpec:
     light: bool = False
     variants: int = 1
     synonyms: tuple[str, ...] = ()
+    preset: str | None = None          # the main part's preset when the entity names none (recipes)
+    light_height: float | None = None  # where its light shines, as a fraction of height (None: 0.9)
+    origin: str = "procedural"         # "procedural", "recipe" (shipped) or "user" (a user's recipes folder)
+    source: str | None = None          # where a recipe kind's name comes from (a dataset's category list)
 
     @property
     def width(self) -> float:
@@ -172,8 +177,70 @@ _ENTRIES = [
 ]
 
 KINDS: dict[str, KindSpec] = {e.name: e for e in _ENTRIES}
+PROCEDURAL: tuple[str, ...] = tuple(KINDS)
 KIND_NAMES: tuple[str, ...] = tuple(KINDS)
 PRIMITIVES: tuple[str, ...] = tuple(k for k, v in KINDS.items() if v.category == "primitive")
+RECIPE_DIR = os.path.join(os.path.dirname(__file__), "recipes", "data")
+RECIPES: dict = {}                 # kind name -> recipes.loader.Loaded, for every recipe kind
+RECIPES_ENV = "WORLDSMITH_RECIPES"  # a user's recipes folder, read when the catalog is imported
+USER_RECIPE_ISSUES: list = []       # what was wrong with the user's recipes (shown as warnings)
+
+
+def _spec(loaded, origin: str, lookup) -> KindSpec:
+    r = loaded.recipe
+    parts = {name: schema.slot_value(v) for name, v in r.slots.items()}
+    for p in r.parts:                # a referenced kind's fixed materials become slots here too
+        if p.kind:
+            for slot, value in lookup(p.kind).parts.items():
+                if value != MAIN and value not in parts.values():
+                    parts[f"{p.kind}.{slot}"] = value
+    h = loaded.size[2]
+    return KindSpec(loaded.name, r.category, loaded.size, r.color, parts, r.main,
+                    None if r.top is None else min(1.0, r.top / h), r.light is not None, r.variants,
+                    tuple(s for s in r.synonyms), r.preset,
+                    None if r.light is None else min(1.0, r.light / h), origin, r.source)
+
+
+def _words(spec: KindSpec) -> set[str]:
+    return {spec.name, spec.name.replace("_", " "), *spec.synonyms}
+
+
+def _add(loaded: dict, origin: str) -> None:
+    """Recipe kinds join the catalog. A procedural kind keeps its name; a word that names a recipe
+    kind (its name or synonym) leaves the synonyms of every kind already there, so "armchair"
+    reaches the armchair recipe rather than the chair; among recipes the first to claim a word keeps it."""
+    global KIND_NAMES
+    new = {}
+    for name, item in loaded.items():
+        if name in KINDS:
+            continue
+        new[name] = _spec(item, origin, lambda k: new.get(k) or KINDS[k])
+        RECIPES[name] = item
+    names = {w for spec in new.values() for w in (spec.name, spec.name.replace("_", " "))}
+    claimed = {w for spec in KINDS.values() for w in (spec.name, spec.name.replace("_", " "))} | names
+    taken_by_new = set()
+    for name, spec in list(new.items()):
+        own = tuple(w for w in spec.synonyms if w not in claimed and w not in taken_by_new)
+        taken_by_new.update(own)
+        new[name] = replace(spec, synonyms=own)
+    words = names | taken_by_new
+    for name, spec in list(KINDS.items()):
+        if words & set(spec.synonyms):
+            KINDS[name] = replace(spec, synonyms=tuple(w for w in spec.synonyms if w not in words))
+    KINDS.update(new)
+    KIND_NAMES = tuple(KINDS)
+
+
+def _sizes() -> dict:
+    return {k: v.size for k, v in KINDS.items()}
+
+
+def load_user_recipes(folder: str) -> list:
+    """Add the kinds of a user's recipes folder; a broken recipe (and whatever uses it) is left out.
+    Returns the problems found (``errors.Issue``) for the caller to show as warnings."""
+    loaded, issues = loader.load_folder(os.path.expanduser(folder), _sizes(), strict=False, taken=KINDS)
+    _add(loaded, "user")
+    return issues
 
 
 def get(kind: str) -> KindSpec:
@@ -183,3 +250,10 @@ def get(kind: str) -> KindSpec:
 def main_part_index(kind: str) -> int:
     spec = KINDS[kind]
     return list(spec.parts).index(spec.main_part)
+
+
+from .recipes import loader, schema  # noqa: E402  (recipes read the procedural kinds above)
+
+_add(loader.load_folder(RECIPE_DIR, _sizes(), strict=True, taken=KINDS)[0], "recipe")
+if os.environ.get(RECIPES_ENV):     # worker processes (batch --jobs) inherit the folder this way
+    USER_RECIPE_ISSUES.extend(load_user_recipes(os.environ[RECIPES_ENV]))

@@ -118,6 +118,14 @@ LEXICON = _lexicon()
 MAX_PHRASE = max(len(k) for k in LEXICON)
 
 
+def refresh() -> None:
+    """Re-read the catalog's words (after a user's recipes folder added kinds)."""
+    global MAX_PHRASE
+    LEXICON.clear()
+    LEXICON.update(_lexicon())
+    MAX_PHRASE = max(len(k) for k in LEXICON)
+
+
 def _singular(word: str) -> tuple[str, bool]:
     if word in _IRREGULAR:
         return _IRREGULAR[word], True

@@ -9,7 +9,7 @@ import json
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import catalog, colors
 from .errors import Issue, SceneError, format_loc
@@ -33,7 +33,15 @@ MATERIALS = ("plain", "wood", "metal", "glass", "plastic", "stone", "brick", "fa
              "grass", "sand", "snow", "water", "emissive")
 CAMERA_VIEWS = ("front", "front_left", "front_right", "left", "right", "back", "top", "aerial", "low")
 
-Kind = Literal[catalog.KIND_NAMES]  # type: ignore[valid-type]
+def _known_kind(v: str) -> str:
+    if v not in catalog.KINDS:   # read at validation time: a user's recipes folder adds kinds
+        raise ValueError(f"unknown kind {short(v)}; known kinds: {', '.join(catalog.KIND_NAMES)}")
+    return v
+
+
+# the schema's enum is filled in when the schema is made, so it lists the kinds loaded by then
+Kind = Annotated[str, AfterValidator(_known_kind),
+                 Field(json_schema_extra=lambda s: s.update(enum=list(catalog.KIND_NAMES)))]
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="lower-case identifier")]
 Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
 

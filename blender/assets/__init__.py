@@ -87,6 +87,9 @@ def build(kind: str, variant: int = 0) -> MeshData:
     if not _BUILDERS.keys() - {"cube", "sphere", "cylinder", "cone", "torus", "plane", "pyramid"}:
         _load_kind_modules()
     spec = catalog.get(kind)
+    if kind in catalog.RECIPES and kind not in _BUILDERS:
+        from . import recipe
+        return recipe.build(kind, variant % max(1, spec.variants), build)
     fn = _BUILDERS.get(kind, _fallback)
     return fn(spec, variant % max(1, spec.variants))
 

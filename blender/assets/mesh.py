@@ -23,6 +23,7 @@ class MeshData:
     loop_total: np.ndarray   # (P,) int32
     face_slot: np.ndarray    # (P,) int32, index into the kind's parts
     smooth: bool = False
+    face_smooth: np.ndarray | None = None   # (P,) bool, per-face shading; when set it wins over ``smooth``
 
     @property
     def n_faces(self) -> int:

@@ -8,7 +8,7 @@ from worldsmith.blender import assets
 from worldsmith.blender.assets import mesh
 from worldsmith.scene_dsl import catalog
 
-KINDS = catalog.KIND_NAMES
+KINDS = catalog.PROCEDURAL   # recipe kinds: tests/blender/test_recipes_bpy.py
 CASES = [(k, v) for k in KINDS for v in range(max(1, catalog.get(k).variants))]
 # shaded smooth on purpose; every other kind keeps the flat low-poly look
 SMOOTH = {"sphere", "cylinder", "torus", "hill", "person", "dog", "cat", "bird", "cow"}

@@ -154,10 +154,10 @@ def test_an_empty_scene_fails_plausibility(bl_scene):
 
 
 def test_constraint_validation_names_the_problem():
-    probs = checker.validate_constraints([{"type": "kind", "kind": "dragon"}, {"type": "time", "value": "teatime"},
+    probs = checker.validate_constraints([{"type": "kind", "kind": "hippogriff"}, {"type": "time", "value": "teatime"},
                                           {"type": "relation", "rel": "between", "a": "car", "b": "house"},
                                           {"type": "colour", "kind": "car"}])
-    assert len(probs) == 4 and "dragon" in probs[0] and "teatime" in probs[1]
+    assert len(probs) == 4 and "hippogriff" in probs[0] and "teatime" in probs[1]
 
 
 def test_the_prompt_set_is_large_valid_and_covers_every_relation():

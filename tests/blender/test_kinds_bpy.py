@@ -59,7 +59,7 @@ def check_root(obj, entity_color: str) -> None:
         assert m.get("worldsmith") is True and colors.is_color(m["worldsmith_color"])
 
 
-@pytest.mark.parametrize("kind", catalog.KIND_NAMES)
+@pytest.mark.parametrize("kind", catalog.PROCEDURAL)   # recipe kinds: all at once in test_recipes_bpy.py
 def test_every_kind_builds_alone(bl_scene, kind):
     spec = catalog.get(kind)
     scene = parse_scene({"entities": [{"id": "it", "kind": kind}]})

@@ -178,4 +178,4 @@ def test_gallery_font_png_and_cli(bl_scene, tmp_path):
     assert cli.run(["gallery", "--kinds", "cube,tree", "--tile", "48", "--samples", "1", "--out", str(out)]) == 0
     sheet = images.read_rgb8(out)
     assert sheet.shape == (48 + 4, 2 * 48 + 6, 3)
-    assert cli.run(["gallery", "--kinds", "cube,unicorn", "--out", str(out)]) == 2
+    assert cli.run(["gallery", "--kinds", "cube,hippogriff", "--out", str(out)]) == 2

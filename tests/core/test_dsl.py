@@ -118,8 +118,9 @@ def test_colours():
         colors.to_hex("#12345")
 
 
-def test_catalog_has_the_51_kinds_with_sane_data():
-    assert len(catalog.KINDS) == 51
+def test_catalog_has_the_51_procedural_kinds_and_recipes_with_sane_data():
+    assert len(catalog.PROCEDURAL) == 51
+    assert all(catalog.KINDS[k].origin == "procedural" for k in catalog.PROCEDURAL)
     for spec in catalog.KINDS.values():
         assert all(s > 0 for s in spec.size)
         assert spec.main_part in spec.parts and spec.parts[spec.main_part] == catalog.MAIN

@@ -48,8 +48,10 @@ def test_ground_and_implied_ground():
 
 
 def test_a_modifier_noun_is_not_a_thing():
-    a, _ = read("a stone wall behind a wooden bench")
+    a, _ = read("a brick wall behind a wooden bench")
     assert a.kinds() == ["bench", "wall"]
+    a, _ = read("a stone wall behind a wooden bench")   # a stone wall is a kind of its own (a recipe), not a rock
+    assert a.kinds() == ["bench", "stone_wall"]
 
 
 def test_grounding_fixes_what_the_prompt_states():

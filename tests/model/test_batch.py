@@ -228,7 +228,7 @@ def test_killed_run_resumes_cleanly(tmp_path):
     p.write_text("\n".join([
         _scene_line("a", [{"id": "car", "kind": "car", "color": "red"}, {"id": "house", "kind": "house"}]),
         _scene_line("b", [{"id": "trees", "kind": "pine_tree", "count": 3}], seed=3),
-        _scene_line("c", [{"id": "d", "kind": "dragon"}]),
+        _scene_line("c", [{"id": "d", "kind": "hippogriff"}]),
         _scene_line("d", [{"id": "tent", "kind": "tent"}, {"id": "fire", "kind": "campfire"}]),
     ]) + "\n")
     out = tmp_path / "out"

@@ -41,9 +41,9 @@ def test_scenebench_limit_2_with_the_real_model(tmp_path, capsys):
 
 def test_scenebench_rejects_a_bad_prompts_file(tmp_path, capsys):
     bad = tmp_path / "p.jsonl"
-    bad.write_text(json.dumps({"id": "x", "prompt": "a dragon", "constraints": [{"type": "kind", "kind": "dragon"}]}))
+    bad.write_text(json.dumps({"id": "x", "prompt": "a hippogriff", "constraints": [{"type": "kind", "kind": "hippogriff"}]}))
     assert cli.run(["bench", "scenebench", "--prompts", str(bad), "--out", str(tmp_path / "o")]) == cli.EXIT_BAD_INPUT
-    assert "dragon" in capsys.readouterr().err
+    assert "hippogriff" in capsys.readouterr().err
 
 
 def test_perf_quick_prints_json_with_stable_keys(tmp_path, capsys):

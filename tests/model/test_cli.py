@@ -53,7 +53,7 @@ def test_build_renders_a_png(tmp_path, engine):
 
 BAD_INPUTS = [
     ("invalid json", '{"version": 1, "entities": [', "invalid JSON at line 1"),
-    ("unknown kind", {"version": 1, "entities": [{"id": "a", "kind": "ufo"}]}, "entities[0].kind"),
+    ("unknown kind", {"version": 1, "entities": [{"id": "a", "kind": "hippogriff"}]}, "entities[0].kind"),
     ("unknown colour", {"version": 1, "entities": [{"id": "a", "kind": "car", "color": "glorp"}]}, "entities[0].color"),
     ("negative count", {"version": 1, "entities": [{"id": "a", "kind": "car", "count": -1}]}, "entities[0].count"),
     ("huge count", {"version": 1, "entities": [{"id": "a", "kind": "car", "count": 10**7}]}, "entities[0].count"),
