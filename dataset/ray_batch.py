@@ -138,8 +138,8 @@ class _RemoteModel:
     """A backend for ``pipeline.generate`` whose model lives in a model actor."""
     name = "ray"
 
-    def __init__(self, actor):
-        self.actor = actor
+    def __init__(self, actor, timeout: float = 900.0):
+        self.actor, self.timeout = actor, timeout
         self.lost: str | None = None
         self.loads: set[str] = set()
 
@@ -148,9 +148,13 @@ class _RemoteModel:
         from ..generation.backends.base import Generation
         try:
             text, tokens, seconds, load_id = ray.get(self.actor.generate.remote(
-                request.messages, request.schema, request.max_tokens, request.temperature, request.seed))
+                request.messages, request.schema, request.max_tokens, request.temperature, request.seed),
+                timeout=self.timeout)
+        except ray.exceptions.GetTimeoutError:   # e.g. a restarting model actor with no room to start
+            self.lost = f"the model actor did not answer within {self.timeout:.0f} s"
+            raise RuntimeError(self.lost) from None
         except ray.exceptions.RayActorError as exc:
-            self.lost = f"the model actor died: {str(exc).splitlines()[0]}"
+            self.lost = f"the model actor died: {_cause(exc)}"
             raise RuntimeError(self.lost) from None
         self.loads.add(load_id)
         return Generation(text, tokens, seconds)
@@ -185,7 +189,8 @@ class BuildActor:
     def __init__(self, cfg: Config, model=None, drop_paths: tuple = ()):
         sys.path[:] = [p for p in sys.path if p not in drop_paths]
         import bpy  # noqa: F401  (once per worker, and a missing bpy shows at start)
-        self.remote = _RemoteModel(model) if model is not None else None
+        wait = cfg.backend.get("total_timeout") or 900.0
+        self.remote = _RemoteModel(model, wait) if model is not None else None
         self.worker = Worker(cfg, self.remote)
 
     def ready(self) -> str:
