@@ -12,7 +12,7 @@ from ..dataset.batch import __doc__ as batch_doc
 from ..dataset.batch import EXIT_PARTIAL, EXIT_STOPPED, run_batch
 from ..dataset.inputs import parse_shard, read_prompts, select_shard
 from ..dataset.store import Config, finished_renders, probe_writable, write_annotations, write_contact_sheet
-from ..files.atomic import FolderBusy, folder_lock, write_atomic
+from ..files.atomic import LOCK_NAME, FolderBusy, folder_lock, write_atomic
 from .options import (EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, add_render_options,
                       backend_settings, pipeline_options)
 
@@ -20,7 +20,8 @@ from .options import (EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_o
 def register(sub) -> dict:
     p = sub.add_parser("batch", help="a prompts file -> many labelled scenes (renders, masks, COCO)",
                        description=(batch_doc or "").split("\n\n")[0])
-    p.add_argument("prompts", help="JSONL ({\"id\", \"prompt\", \"seed\"} a line) or plain text, one prompt a line")
+    p.add_argument("prompts", help="JSONL ({\"id\", \"prompt\", \"seed\"} a line) or plain text, one prompt a line; "
+                                   "or 'merge': build DIR's COCO file and report from its shards' outputs")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--jobs", type=int, default=1, help="worker processes on this machine (default 1)")
     p.add_argument("--shard", default=None, metavar="i/n",
@@ -47,6 +48,8 @@ def register(sub) -> dict:
 
 def cmd_batch(args, backend=None) -> int:
     from ..blender.render import RenderSettings
+    if args.prompts == "merge" and not Path("merge").is_file():   # a file called merge: ./merge
+        return cmd_merge(args)
     if args.no_render:
         raise CliError("batch always renders (labels come from the render); drop --no-render", EXIT_BAD_INPUT)
     if not 1 <= args.variants <= 1000:
@@ -77,10 +80,33 @@ def cmd_batch(args, backend=None) -> int:
     except OSError as exc:
         raise CliError(f"the output folder {out} is not writable: {exc}", EXIT_BAD_INPUT) from None
     try:
-        with folder_lock(out):    # one batch at a time in a folder
+        # one batch at a time in a folder; the shards of one batch share it by design
+        with folder_lock(out, f".worldsmith.shard{shard[0]}of{shard[1]}.lock" if shard else LOCK_NAME):
             return _run(args, out, items, bad, shard, backend, log, ray_opts)
     except FolderBusy as exc:
         raise CliError(str(exc), EXIT_BAD_INPUT) from None
+
+
+def cmd_merge(args) -> int:
+    """``worldsmith batch merge --out DIR`` (see ``dataset/merge.py``)."""
+    from ..dataset.merge import merge
+    log = lambda msg: print(f"worldsmith: {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    if not Path(args.out).is_dir():
+        raise CliError(f"{args.out} is not a folder of batch results", EXIT_BAD_INPUT)
+    try:
+        with folder_lock(args.out):
+            r = merge(args.out)
+    except FolderBusy as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    log(f"merge: {r['done']} prompt(s) from {len(r['shards_merged'])} shard report(s); {r['renders']} render(s), "
+        f"{r['annotations']} annotation(s), {len(r['failed'])} failed; {r['status']}")
+    if r["missing_shards"]:
+        log(f"  shards without a report yet: {', '.join(map(str, r['missing_shards']))}")
+    if r["missing"]:
+        log(f"  {len(r['missing'])} prompt(s) without a result: {', '.join(r['missing'][:10])}")
+    return EXIT_OK if r["status"] == "complete" else EXIT_PARTIAL
 
 
 RAY_FLAGS = ("build_workers", "model_actors", "build_cpus", "build_gpus", "model_cpus", "model_gpus", "retries")

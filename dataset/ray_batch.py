@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import socket
+import statistics
 import sys
 import time
 import uuid
@@ -142,10 +143,12 @@ class _RemoteModel:
         self.actor, self.timeout = actor, timeout
         self.lost: str | None = None
         self.loads: set[str] = set()
+        self.hop = 0.0     # seconds of model calls spent outside the model (Ray's share)
 
     def generate(self, request):
         import ray
         from ..generation.backends.base import Generation
+        t0 = time.perf_counter()
         try:
             text, tokens, seconds, load_id = ray.get(self.actor.generate.remote(
                 request.messages, request.schema, request.max_tokens, request.temperature, request.seed),
@@ -157,6 +160,7 @@ class _RemoteModel:
             self.lost = f"the model actor died: {_cause(exc)}"
             raise RuntimeError(self.lost) from None
         self.loads.add(load_id)
+        self.hop += time.perf_counter() - t0 - seconds
         return Generation(text, tokens, seconds)
 
     def info(self) -> dict:
@@ -198,10 +202,11 @@ class BuildActor:
 
     def process(self, item: Item) -> dict:
         if self.remote is not None:
-            self.remote.lost = None
+            self.remote.lost, self.remote.hop = None, 0.0
         res = self.worker.process(item)
         if self.remote is not None:
             res["model_loads"] = sorted(self.remote.loads)
+            res["model_hop_s"] = self.remote.hop
             if res["status"] == "failed" and self.remote.lost:
                 res["status"], res["reason"] = "lost", self.remote.lost
         return res
@@ -295,11 +300,12 @@ def run_ray(items: list[Item], cfg: Config, opts: RayOptions, log=None) -> RaySu
         queue, attempts = deque(todo), {}
         progress = Progress(len(items), len(summary.skipped))
         lost = start_failures = 0
+        overhead: list[float] = []
         last_change = time.monotonic()
         while queue or busy:
             while idle and queue:
                 a, it = idle.pop(), queue.popleft()
-                busy[a.process.remote(it)] = (a, it)
+                busy[a.process.remote(it)] = (a, it, time.perf_counter())
             if not busy and not pending:
                 summary.stopped = "no build worker is left to run the batch"
                 break
@@ -326,7 +332,7 @@ def run_ray(items: list[Item], cfg: Config, opts: RayOptions, log=None) -> RaySu
                     r, a2 = new_worker()[::-1]
                     pending[r] = a2
                 continue
-            a, it = busy.pop(ref)
+            a, it, sent = busy.pop(ref)
             try:
                 res = ray.get(ref)
             except ray.exceptions.RayTaskError as exc:
@@ -339,6 +345,9 @@ def run_ray(items: list[Item], cfg: Config, opts: RayOptions, log=None) -> RaySu
                 pending[r] = a2
                 a = None
             loads.update(res.pop("model_loads", ()))
+            hop = res.pop("model_hop_s", 0.0)
+            if res["status"] == "done":   # Ray's share of a scene: the round trip less the work, + model hops
+                overhead.append(time.perf_counter() - sent - res["seconds"] + hop)
             if res["status"] == "lost":
                 lost += 1
                 attempts[it.id] = attempts.get(it.id, 0) + 1
@@ -363,7 +372,8 @@ def run_ray(items: list[Item], cfg: Config, opts: RayOptions, log=None) -> RaySu
             progress.draw(end=True)
         summary.ray = {"address": opts.address or "local", "nodes": len(nodes), "cpus": cpus,
                        "build_workers": n_build, "build_workers_started": made[0], "model_actors": len(models),
-                       "model_loads": len(loads), "lost_and_retried": lost}
+                       "model_loads": len(loads), "lost_and_retried": lost,
+                       "overhead_s_per_scene": round(statistics.median(overhead), 3) if overhead else None}
         summary.ray["seconds"] = round(time.perf_counter() - t0, 2)
         return summary
     finally:
