@@ -214,14 +214,20 @@ class BuildActor:
 
 # --------------------------------------------------------------------------- the driver
 
-def preflight(out: Path, needs_bpy: bool = True, timeout: float = 600.0) -> list[dict]:
-    """Check every live node before any work; raise ``RayBatchError`` naming the node and the problem."""
+def preflight(out: Path, needs_bpy: bool = True, cpus: float = 1.0, gpus: float = 0.0,
+              timeout: float = 600.0) -> list[dict]:
+    """Check every live node that can hold a build worker (``cpus``, ``gpus``) before any work;
+    raise ``RayBatchError`` naming the node and the problem."""
     ray = _import_ray()
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
     marker = f".worldsmith-ray-{uuid.uuid4().hex[:8]}"
     (out / marker).write_text("", encoding="utf-8")
     try:
-        nodes = [n for n in ray.nodes() if n.get("Alive")]
+        nodes = [n for n in ray.nodes() if n.get("Alive") and n["Resources"].get("CPU", 0) >= cpus
+                 and n["Resources"].get("GPU", 0) >= gpus]
+        if not nodes:
+            raise RayBatchError(f"no node of the Ray cluster has the {cpus:g} CPU(s) and {gpus:g} GPU(s) a build "
+                                "worker asks for (--build-cpus, --build-gpus)")
         probe = ray.remote(num_cpus=0, max_retries=0)(_probe)
         refs = [probe.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False))
                 .remote(str(out), marker, needs_bpy) for n in nodes]
@@ -259,7 +265,7 @@ def run_ray(items: list[Item], cfg: Config, opts: RayOptions, log=None) -> RaySu
     actors: list = []
     try:
         t0 = time.perf_counter()
-        nodes = preflight(Path(cfg.out))
+        nodes = preflight(Path(cfg.out), True, opts.build_cpus, opts.build_gpus)
         cpus = sum(n["cpus"] for n in nodes)
         needs_model = any(it.scene is None for it in todo)
         local_model = needs_model and cfg.backend.get("backend", "local") == "local" and opts.model_actors > 0
@@ -268,14 +274,21 @@ def run_ray(items: list[Item], cfg: Config, opts: RayOptions, log=None) -> RaySu
         n_build = max(1, min(n_build, len(todo)))
         models = []
         if local_model:
+            if not any(n.get("Alive") and n["Resources"].get("CPU", 0) >= opts.model_cpus
+                       and n["Resources"].get("GPU", 0) >= opts.model_gpus for n in ray.nodes()):
+                raise RayBatchError(f"no node of the Ray cluster has the {opts.model_cpus:g} CPU(s) and "
+                                    f"{opts.model_gpus:g} GPU(s) a model actor asks for (--model-cpus, --model-gpus)")
             model_cls = ray.remote(ModelActor).options(num_cpus=opts.model_cpus, num_gpus=opts.model_gpus,
                                                        max_restarts=2, max_task_retries=2)
-            mset = {**cfg.backend, "threads": cfg.backend.get("threads") or max(1, int(opts.model_cpus))}
+            mset = {**cfg.backend, "threads": max(1, int(opts.model_cpus))}
             models = [model_cls.remote(mset) for _ in range(opts.model_actors)]
             actors += models
             log(f"ray: {len(nodes)} node(s), {cpus:g} CPUs; loading the model in {len(models)} model actor(s)")
             try:
-                loads = set(ray.get([m.ready.remote() for m in models]))
+                loads = set(ray.get([m.ready.remote() for m in models], timeout=START_TIMEOUT))
+            except ray.exceptions.GetTimeoutError:
+                raise ModelError(f"the model actors did not start within {START_TIMEOUT:.0f} s (not enough free "
+                                 "CPUs/GPUs for --model-actors x --model-cpus/--model-gpus?)") from None
             except ray.exceptions.RayActorError as exc:
                 raise ModelError(f"the model could not be loaded in a model actor: {_cause(exc)}") from None
         else:
@@ -372,7 +385,9 @@ def run_ray(items: list[Item], cfg: Config, opts: RayOptions, log=None) -> RaySu
             progress.draw(end=True)
         summary.ray = {"address": opts.address or "local", "nodes": len(nodes), "cpus": cpus,
                        "build_workers": n_build, "build_workers_started": made[0], "model_actors": len(models),
-                       "model_loads": len(loads), "lost_and_retried": lost,
+                       "model_loads": len(loads) if models else (made[0] if needs_model and
+                                                                  cfg.backend.get("backend", "local") == "local" else 0),
+                       "lost_and_retried": lost,
                        "overhead_s_per_scene": round(statistics.median(overhead), 3) if overhead else None}
         summary.ray["seconds"] = round(time.perf_counter() - t0, 2)
         return summary

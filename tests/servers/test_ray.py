@@ -2,7 +2,7 @@
 a head and worker nodes, each its own raylet), with real bpy and the real embedded model.
 
 Sized for a 2-core machine shared with other work: small CPU counts and object stores, Workbench
-renders at 96x54, and a 20-line batch of which 6 lines go through the model (the other 14 are
+renders at 96x54, and a 12-line batch of which 4 lines go through the model (the other 8 are
 scene lines, built without it) so the cluster test stays within a few minutes."""
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--engine", "workbench", "--resolution", "96x54"]
 STORE = 80 << 20
 PROMPTS = ["a red car in front of a house", "two pine trees next to a blue house", "a dog near a bench",
-           "a yellow car and a green car", "a cat on a table", "a bench by a lamp post"]
+           "a yellow car and a green car"]
+LINES = 12
 
 
 def _cli(*args: str) -> subprocess.Popen:
@@ -45,7 +46,7 @@ def _prompts(path: Path) -> list[str]:
     lines = [json.dumps({"id": f"m{k}", "prompt": p, "seed": k}) for k, p in enumerate(PROMPTS)]
     lines += [json.dumps({"id": f"s{k}", "seed": k, "scene": {"entities": [
         {"id": "house", "kind": "house"}, {"id": "tree", "kind": "pine_tree", "count": 1 + k % 3}]}})
-        for k in range(20 - len(PROMPTS))]
+        for k in range(LINES - len(PROMPTS))]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [json.loads(x)["id"] for x in lines]
 
@@ -112,8 +113,16 @@ def test_batch_on_a_cluster_survives_a_lost_node_and_resumes(cluster, tmp_path):
     assert not any(d.name in ids for d in out.iterdir())
     cluster.remove_node(broken, allow_graceful=False)
 
+    # no node has what a build worker asks for: said at once, no waiting for resources that never come
+    p = _cli(str(prompts), "--out", str(out), "--ray", cluster.address, "--build-gpus", "1", *SMALL)
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 2 and "no node of the Ray cluster has the 1 CPU(s) and 1 GPU(s) a build" in err, err
+
     # the batch: 1 model actor and 2 build workers, all on one node, which is then lost
     doomed = cluster.add_node(num_cpus=3, object_store_memory=STORE)
+    p = _cli(str(prompts), "--out", str(out), "--ray", cluster.address, "--model-gpus", "1", *SMALL)
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 2 and "GPU(s) a model actor asks for (--model-cpus, --model-gpus)" in err, err
     p = _cli(str(prompts), "--out", str(out), "--ray", cluster.address, "--build-workers", "2",
              "--model-actors", "1", *SMALL)
     try:
@@ -139,7 +148,7 @@ def test_batch_on_a_cluster_survives_a_lost_node_and_resumes(cluster, tmp_path):
     assert folders == sorted(ids), folders
     assert all(store.is_finished(it, cfg) for it in items)
     report = json.loads((out / "report.json").read_text())
-    assert report["done"] + report["skipped"] == 20 and report["failed"] == [] and report["status"] == "complete"
+    assert report["done"] + report["skipped"] == LINES and report["failed"] == [] and report["status"] == "complete"
     assert report["ray"]["lost_and_retried"] >= 1
     assert report["ray"]["build_workers_started"] > 2          # the dead workers were replaced
     assert 1 <= report["ray"]["model_loads"] <= 2              # loaded once; once more after its node died
@@ -149,10 +158,10 @@ def test_batch_on_a_cluster_survives_a_lost_node_and_resumes(cluster, tmp_path):
         labels = json.loads((out / im["file_name"].split("/")[0] / "labels.json").read_text())
         assert (labels["image"]["width"], labels["image"]["height"]) == (96, 54)
         assert labels["instances"], im["file_name"]
-    assert len(coco["annotations"]) >= 20
+    assert len(coco["annotations"]) >= LINES
 
     # the driver again: everything is finished, nothing is redone
     p = _cli(str(prompts), "--out", str(out), "--ray", cluster.address, *SMALL)
     _, err = p.communicate(timeout=300)
-    assert p.returncode == 0 and "20 prompt(s) already finished" in err, err
-    assert json.loads((out / "report.json").read_text())["skipped"] == 20
+    assert p.returncode == 0 and f"{LINES} prompt(s) already finished" in err, err
+    assert json.loads((out / "report.json").read_text())["skipped"] == LINES
