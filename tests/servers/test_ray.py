@@ -96,6 +96,9 @@ def cluster(tmp_path):
         c.shutdown()
 
 
+@pytest.mark.slow
+@pytest.mark.model
+@pytest.mark.render
 def test_batch_on_a_cluster_survives_a_lost_node_and_resumes(cluster, tmp_path):
     prompts = tmp_path / "p.jsonl"
     ids = _prompts(prompts)
