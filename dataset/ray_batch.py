@@ -91,11 +91,25 @@ def check_address(address: str, timeout: float = 5.0) -> None:
     if not host or not port.isdigit():
         raise RayBatchError(f"--ray {address!r}: give the head node as HOST:PORT (e.g. 10.0.0.5:6379), "
                             "'auto', or nothing for a local Ray")
+    head = b""
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as s:
+            # a Ray head's GCS is a gRPC (HTTP/2) server: it answers the HTTP/2 preface with a SETTINGS
+            # frame. Anything else would keep ray.init retrying for minutes.
+            s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]))
+            while len(head) < 9:
+                chunk = s.recv(9 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+    except socket.timeout:
+        pass
     except OSError as exc:
         raise RayBatchError(f"cannot reach the Ray cluster at {address}: {exc} "
                             "(is `ray start --head` running there, and the port open?)") from None
+    if len(head) < 9 or head[3] != 4:
+        raise RayBatchError(f"{address} answers, but not as a Ray head node (no gRPC server there; give the "
+                            "head's GCS port, 6379 unless `ray start --head --port` chose another)")
 
 
 def connect(opts: RayOptions) -> bool:
@@ -107,7 +121,11 @@ def connect(opts: RayOptions) -> bool:
     address = opts.address or os.environ.get("RAY_ADDRESS") or None
     if address:
         check_address(address)
-        ray.init(address=address, log_to_driver=False, logging_level="ERROR")
+        try:
+            ray.init(address=address, log_to_driver=False, logging_level="ERROR")
+        except (ConnectionError, RuntimeError, ValueError) as exc:   # e.g. the port is not a Ray head
+            raise RayBatchError(f"cannot join the Ray cluster at {address}: {str(exc).strip().splitlines()[-1]}") \
+                from None
     else:
         ray.init(num_cpus=opts.local_cpus, object_store_memory=opts.object_store_mb << 20,
                  include_dashboard=False, log_to_driver=False, logging_level="ERROR")

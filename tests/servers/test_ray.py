@@ -64,6 +64,20 @@ def test_an_unreachable_address_is_a_clear_error_not_a_hang(tmp_path):
     assert not [d for d in (tmp_path / "out").iterdir() if d.name in ids]
 
 
+def test_a_port_that_is_not_a_ray_head_is_a_clear_error_not_a_hang(tmp_path):
+    import http.server
+    import threading
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        address = f"127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(ray_batch.RayBatchError, match="answers, but not as a Ray head node"):
+            ray_batch.check_address(address)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_ray_options_need_ray_and_sane_values(tmp_path):
     (tmp_path / "p.txt").write_text("a red car\n")
     for args, msg in [(["--build-workers", "2"], "--build-workers needs --ray"),
