@@ -41,6 +41,10 @@ CPU threads are split between the workers. (Inside the Blender program,
 ``blender -b -c worldsmith batch``, workers cannot be spawned and the batch
 runs in the one process.)
 
+``--ray [ADDRESS]``: the same batch on a Ray cluster, build workers and model actors sized
+separately (``dataset/ray_batch.py``). ``worldsmith batch merge --out DIR``: one COCO file and
+report from the shards' outputs (``dataset/merge.py``).
+
 Exit codes: 0 all prompts finished; 1 some prompts failed (see report.json);
 2 bad input (missing prompts file, no usable line, unwritable output folder);
 3 the model could not be loaded; 4 stopped because the output folder stopped

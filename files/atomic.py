@@ -49,17 +49,18 @@ LOCK_NAME = ".worldsmith.lock"
 
 
 @contextmanager
-def folder_lock(out_dir: str | os.PathLike):
+def folder_lock(out_dir: str | os.PathLike, name: str = LOCK_NAME):
     """Hold an exclusive lock on ``out_dir`` (a ``.worldsmith.lock`` file inside it while the run
     lasts; the folder is created) or raise ``FolderBusy``. The lock is the operating system's
     (``flock``; ``msvcrt.locking`` on Windows): a killed process never leaves it held, only the
-    empty file, which the next run takes over.
+    empty file, which the next run takes over. ``name``: another lock file, for runs that share
+    the folder by design (the shards of one batch).
     """
     out = Path(out_dir).absolute()
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    path = out / LOCK_NAME
+    path = out / name
     f = open(path, "a+b")
     try:
         try:

@@ -6,7 +6,7 @@ Everything ``make setup`` installs comes from two hash-locked files:
   llama-cpp-python from its sdist (scikit-build-core, cmake, ninja), from
   ``requirements-build.in``. Installed first, then used without build
   isolation, so no build step fetches an unlocked package.
-* ``requirements-lock.txt`` — the project with its ``test``, ``fast`` and ``mcp`` extras
+* ``requirements-lock.txt`` — the project with its ``test``, ``fast``, ``mcp`` and ``ray`` extras
   (bpy, llama-cpp-python, the embedded model package, pydantic, pytest, ...),
   from ``pyproject.toml``, resolved within the versions of ``build.txt``.
 
@@ -101,7 +101,7 @@ def _uv(*args: str, upgrade: bool = False) -> None:
 def compile_locks(upgrade: bool = False) -> None:
     """Without ``upgrade`` the pins already in the lock files stay (only new needs are added)."""
     _uv(str(BUILD_IN.relative_to(ROOT)), "-o", str(BUILD_LOCK.relative_to(ROOT)), upgrade=upgrade)
-    _uv("pyproject.toml", "--extra", "test", "--extra", "fast", "--extra", "mcp", "-c", str(BUILD_LOCK.relative_to(ROOT)),
+    _uv("pyproject.toml", "--extra", "test", "--extra", "fast", "--extra", "mcp", "--extra", "ray", "-c", str(BUILD_LOCK.relative_to(ROOT)),
         "-o", str(LOCK.relative_to(ROOT)), upgrade=upgrade)
 
 
