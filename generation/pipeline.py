@@ -157,6 +157,7 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
     warnings: list[str] = []
     if opts.grounding:
         scene, warnings = grounding.ground(scene, analysis)
+    warnings = list(analysis.notes) + warnings   # what stood in for a thing with no kind of its own
     scene = scene.model_copy(update={"seed": opts.seed})
     return Result(scene, raw, attempts, warnings, time.perf_counter() - t0, tokens, analysis)
 

@@ -8,7 +8,9 @@ origin of every asset is the centre of its base.
 entity's colour) or a fixed material preset name. ``top`` is the height, as a
 fraction of ``height``, of a surface other things can stand on (``None`` when
 nothing can). ``synonyms`` are words people use for the kind; they feed the
-model's prompt and the prompt-grounding pass, never the DSL itself.
+model's prompt and the prompt-grounding pass, never the DSL itself. ``has_parts`` are
+words for parts the kind's asset (or recipe) already has: "a house with a chimney" is one
+house, while "a table with four chairs" is a table and four chairs (``scene_dsl.words``).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ class KindSpec:
     light: bool = False
     variants: int = 1
     synonyms: tuple[str, ...] = ()
+    has_parts: tuple[str, ...] = ()
 
     @property
     def width(self) -> float:
@@ -55,7 +58,48 @@ def _k(name, category, size, color, parts=None, main_part="body", top=None, ligh
        variants=1, synonyms=()):
     return KindSpec(name, category, tuple(float(s) for s in size), color,
                     parts if parts is not None else {"body": MAIN}, main_part, top, light,
-                    variants, tuple(synonyms))
+                    variants, tuple(synonyms), HAS_PARTS.get(name, ()))
+
+
+# parts each procedural asset builds (blender/assets): "with" one of these is part of the thing
+HAS_PARTS: dict[str, tuple[str, ...]] = {
+    "tree": ("trunk", "branch", "leaf", "canopy", "crown"),
+    "pine_tree": ("trunk", "branch", "needle", "canopy"),
+    "palm_tree": ("trunk", "leaf", "frond"),
+    "flower": ("stem", "petal", "leaf"),
+    "mushroom": ("stem", "cap"),
+    "house": ("roof", "door", "front door", "window", "chimney", "porch", "wall"),
+    "barn": ("roof", "door", "barn door", "wall"),
+    "tower": ("roof", "window", "wall", "spire", "pointed roof"),
+    "lighthouse": ("lantern", "light", "stripe", "red stripe", "roof", "balcony"),
+    "windmill": ("sail", "blade", "vane", "roof", "door"),
+    "tent": ("pole", "flap"),
+    "well": ("roof", "bucket", "water"),
+    "bridge": ("railing", "rail", "deck"),
+    "bench": ("backrest", "armrest", "leg"),
+    "chair": ("backrest", "leg", "seat"),
+    "table": ("leg", "top"),
+    "sofa": ("cushion", "armrest", "leg"),
+    "bed": ("pillow", "headboard", "frame", "blanket", "sheet", "duvet", "mattress"),
+    "bookshelf": ("book", "shelf"),
+    "lamp": ("shade", "lampshade", "bulb", "base"),
+    "street_lamp": ("bulb", "light", "lamp", "lantern"),
+    "barrel": ("hoop", "lid"),
+    "mailbox": ("post", "flag"),
+    "campfire": ("log", "stone", "flame"),
+    "snowman": ("hat", "top hat", "nose", "carrot nose", "carrot", "button", "scarf", "arm", "stick arm"),
+    "signpost": ("sign", "post", "arrow"),
+    "car": ("wheel", "tire", "tyre", "window", "windshield", "headlight", "door"),
+    "truck": ("wheel", "tire", "tyre", "window", "headlight", "cargo", "trailer", "cab"),
+    "bus": ("wheel", "tire", "tyre", "window", "headlight", "door"),
+    "boat": ("hull", "deck", "mast", "sail", "oar", "cabin"),
+    "bicycle": ("wheel", "tire", "tyre", "seat", "saddle", "handlebar", "pedal", "frame"),
+    "person": ("hair", "hat", "arm", "leg", "head", "shirt"),
+    "dog": ("tail", "ear", "nose", "collar"),
+    "cat": ("tail", "ear", "whisker", "nose"),
+    "bird": ("wing", "beak", "tail", "feather"),
+    "cow": ("horn", "spot", "tail", "udder", "bell"),
+}
 
 
 _ENTRIES = [

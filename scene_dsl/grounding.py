@@ -58,6 +58,7 @@ def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
         upd["material"] = d.material or e.material
         upd["arrangement"] = d.arrangement or (e.arrangement if upd.get("count", e.count) > 1 else None)
         upd["relations"] = []
+        upd["requested"] = d.requested or None
         out.append(e.model_copy(update=upd))
     dropped = [e for i, e in enumerate(model_ents) if i not in used]
     for e in dropped:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import catalog, colors
+from . import catalog, colors, words as words_mod
 from .models import Entity, Relation, Scene
 
 NUMBERS = {
@@ -143,6 +143,8 @@ class Mention:
     material: str | None = None
     definite: bool = False
     entity: int = -1      # index into Analysis.entities
+    requested: str = ""   # the words the prompt used for the thing
+    how: str = "listed"   # how the words became a kind (``words.Resolution.how``)
 
 
 @dataclass
@@ -156,6 +158,8 @@ class Draft:
     material: str | None = None
     arrangement: str | None = None
     relations: list[tuple[str, str, str | None]] = field(default_factory=list)  # (type, target id, target2)
+    requested: str = ""
+    how: str = "listed"
 
 
 @dataclass
@@ -165,6 +169,7 @@ class Analysis:
     time_of_day: str | None = None
     ground: str | None = None
     relation_words: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)   # what stood in for what, and what became a part of what
 
     def kinds(self) -> list[str]:
         return sorted({d.kind for d in self.entities})
@@ -177,7 +182,7 @@ class Analysis:
         if not self.entities:
             return None
         ents = [Entity(id=d.id, kind=d.kind, count=d.count, color=d.color, size=d.size, material=d.material,
-                       arrangement=d.arrangement,
+                       arrangement=d.arrangement, requested=d.requested or None,
                        relations=[Relation(type=t, target=a, target2=b) for t, a, b in d.relations])
                 for d in self.entities]
         return Scene(time_of_day=self.time_of_day or "noon", ground=self.ground or "grass", entities=ents)
@@ -232,7 +237,7 @@ def _match_kind(tokens: list[str], i: int) -> tuple[str | None, int, bool]:
     return None, 0, False
 
 
-def _mentions(tokens: list[str]) -> list[Mention]:
+def _mentions(tokens: list[str], resolver: words_mod.Resolver | None = None) -> list[Mention]:
     found: list[Mention] = []
     i = 0
     while i < len(tokens):
@@ -248,7 +253,7 @@ def _mentions(tokens: list[str]) -> list[Mention]:
                 plural = True
             elif last in _IRREGULAR or last in ("cattle", "kids", "persons"):
                 plural = True
-        found.append(Mention(kind, i, i + n, plural=plural))
+        found.append(Mention(kind, i, i + n, plural=plural, requested=" ".join(tokens[i:i + n])))
         i += n
     # a kind word right before another is a modifier ("stone wall", "wooden crate"), not a thing
     keep = []
@@ -257,6 +262,8 @@ def _mentions(tokens: list[str]) -> list[Mention]:
         if nxt is not None and nxt.start == m.end and not m.plural:
             continue
         keep.append(m)
+    if resolver is not None:
+        keep = words_mod.read_things(tokens, keep, resolver, Mention, *_READING_WORDS)
     prev_end = 0
     for m in keep:
         _read_modifiers(tokens, m, prev_end)
@@ -264,6 +271,10 @@ def _mentions(tokens: list[str]) -> list[Mention]:
     return keep
 
 
+# for the noun phrases (scene_dsl.words): describing words, words that name no thing, words that end a phrase
+_READING_WORDS = (set(colors.CSS_COLORS) | set(EXTRA_COLORS) | set(SIZES) | set(MATERIAL_WORDS),
+                  {p for _, ps in GROUND_WORDS + TIMES for p in ps} | set(NUMBERS) | set(ARRANGEMENT_WORDS),
+                  {p.split()[0] for p, _ in REL_PHRASES + OBJECTLESS} - {"the", "a", "in"} | {"close"})
 _STOP = {"of", "in", "on", "at", "to", "from", "is", "are", "sits", "stands"} | {
     w for phrase, _ in REL_PHRASES for w in phrase.split() if w not in ("the", "a", "of")}
 
@@ -349,15 +360,18 @@ def _relation_after(tokens: list[str], start: int, stop: int, objectless: bool =
 def _corrected(prompt: str) -> str:
     """Keep what follows the last self-correction ("a bird on a lamp? no, a bird on a wall")."""
     parts = CORRECTION.split(prompt)
-    if len(parts) > 1 and _mentions(tokenize(parts[-1])):
+    if len(parts) > 1 and _mentions(tokenize(parts[-1]), words_mod.default_resolver()):
         return parts[-1]
     return prompt
 
 
-def analyze(prompt: str) -> Analysis:
+def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis:
+    """Read ``prompt``. ``resolver`` maps the words no kind lists (default: the catalog's words and
+    their heads; the model layer can pass one with a ``nearest`` function)."""
     tokens = tokenize(_corrected(prompt))
     a = Analysis(prompt)
-    mentions = _mentions(tokens)
+    resolver = resolver or words_mod.default_resolver()
+    mentions = words_mod.fold_parts(tokens, _mentions(tokens, resolver), resolver, a.notes)
     # words inside a thing's name ("street lamp", "snowman") say nothing of the ground or time
     masked = list(tokens)
     for m in mentions:
@@ -365,9 +379,10 @@ def analyze(prompt: str) -> Analysis:
     a.time_of_day = _find_phrase(masked, TIMES)
     ground = _find_phrase(masked, GROUND_WORDS)
     # entities: a repeated kind with "the" (or no count and no colour) is the same entity
-    by_kind: dict[str, int] = {}
+    by_kind: dict = {}
     for m in mentions:
-        prev = by_kind.get(m.kind)
+        key = m.kind if m.how in ("listed", "head") else (m.kind, m.requested)
+        prev = by_kind.get(key)
         same = prev is not None and (m.definite or (not m.explicit_count and m.color is None and not m.plural))
         if prev is not None and m.color and a.entities[prev].color not in (None, m.color):
             same = False
@@ -376,11 +391,18 @@ def analyze(prompt: str) -> Analysis:
             d = a.entities[prev]
             d.color = d.color or m.color
             continue
-        n_same = sum(1 for d in a.entities if d.kind == m.kind)
-        eid = m.kind if n_same == 0 else f"{m.kind}_{n_same + 1}"
-        a.entities.append(Draft(eid, m.kind, m.count, m.explicit_count, m.color, m.size, m.material))
+        base = m.kind if m.how in ("listed", "head", "near") else words_mod.slug(words_mod.singular_text(m.requested))
+        taken = {d.id for d in a.entities}
+        eid, n_same = base, 1
+        while eid in taken:
+            n_same += 1
+            eid = f"{base}_{n_same}"
+        color = m.color or (words_mod.PLACEHOLDER_COLOR if m.how == "placeholder" else None)
+        a.entities.append(Draft(eid, m.kind, m.count, m.explicit_count, color, m.size, m.material,
+                                requested=m.requested, how=m.how))
+        a.notes.extend(words_mod.substitution_notes(m.requested, m.kind, m.how, eid))
         m.entity = len(a.entities) - 1
-        by_kind[m.kind] = m.entity
+        by_kind[key] = m.entity
     # arrangement words near a mention ("a row of trees", "trees in a circle")
     for m in mentions:
         d = a.entities[m.entity]
