@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import nouns
 from ..cli.options import EXIT_BAD_INPUT, EXIT_OK, CliError, add_model_options, open_backend, pipeline_options
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,12 +48,15 @@ def register(sub) -> dict:
     p.add_argument("--skip", default="", metavar="SECTIONS",
                    help="comma-separated sections to leave out: build, decoding, layout, compactness, end_to_end")
     add_model_options(p)
+    nouns.register(bs)
     return {"bench": cmd_bench}
 
 
 def cmd_bench(args) -> int:
     if args.bench_command == "scenebench":
         return cmd_scenebench(args)
+    if args.bench_command in ("nouns", "coverage"):
+        return nouns.cmd(args)
     return cmd_perf(args)
 
 

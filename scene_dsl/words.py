@@ -42,7 +42,8 @@ ENDERS = {",", ".", ";", ":", "?", "!", "and", "or", "with", "without", "while",
 ADJECTIVES = {"old", "new", "ancient", "modern", "cozy", "cosy", "abandoned", "busy", "quiet", "empty", "pretty",
               "beautiful", "lonely", "rusty", "shiny", "broken", "stacked", "sleeping", "wooden", "tall", "short",
               "little", "small", "big", "large", "huge", "tiny", "giant", "red", "lone", "single", "wild",
-              "young", "cute", "fluffy", "friendly", "parked", "open", "closed", "round", "square", "long",
+              "young", "cute", "sunny", "rainy", "cloudy", "foggy", "misty", "windy", "stormy", "starry", "hazy",
+              "gloomy", "breezy", "clear", "calm", "warm", "cold", "hot", "cool", "late", "early", "lazy", "fluffy", "friendly", "parked", "open", "closed", "round", "square", "long",
               "fat", "thin", "bright", "dark", "light", "pale", "deep", "colorful", "colourful", "striped",
               "spotted", "wet", "dry", "frozen", "snowy", "sandy", "grassy", "stone", "brick", "metal", "glass",
               "plastic", "golden", "silver", "haunted", "magic", "magical", "enchanted", "medieval", "rustic",
@@ -70,6 +71,8 @@ NOT_THINGS = {"scene", "view", "picture", "image", "photo", "render", "shot", "l
 NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "dozen", "single", "lone", "pair",
                 "couple", "few", "several", "many", "some", "multiple", "numerous", "lots", "both"}
+# describing words that are the noun when they end a phrase ("traffic light", "paving stone")
+NOUN_TOO = {"light", "stone"}
 _VERBISH = re.compile(r"^[a-z]{3,}(ing|ed)$")
 
 
@@ -120,20 +123,25 @@ def noun_phrases(tokens: list[str], modifiers: set[str] | frozenset = frozenset(
     skip = ADJECTIVES | set(modifiers) | DETERMINERS | NUMBER_WORDS
     i, last_end = 0, -1
     while i < len(tokens):
-        if not _starts_phrase(tokens, i, last_end):
+        # a bare noun after "with" or a verb: "with presents", "catching fish", "selling apples"
+        bare = i > 0 and (tokens[i - 1] == "with" or tokens[i - 1].endswith("ing") and _VERBISH.match(tokens[i - 1])) \
+            and tokens[i] not in stop and tokens[i] not in DETERMINERS and tokens[i] not in NUMBER_WORDS \
+            and not tokens[i].isdigit()
+        if not bare and not _starts_phrase(tokens, i, last_end):
             i += 1
             continue
-        j = i + 1
+        j = i if bare else i + 1
         while j < len(tokens) and (tokens[j] in skip or tokens[j].isdigit() or tokens[j] == "of"
                                    and j > 0 and tokens[j - 1] in NUMBER_WORDS
                                    or _VERBISH.match(tokens[j]) and tokens[j] not in stop):
             j += 1
-        if (j >= len(tokens) or tokens[j] in stop) and j > i + 1 and tokens[j - 1] not in DETERMINERS \
+        if (j >= len(tokens) or tokens[j] in stop) and j > i + (0 if bare else 1) and tokens[j - 1] not in DETERMINERS \
                 and tokens[j - 1] not in NUMBER_WORDS:
             j -= 1                     # "a stone", "the old": the last describing word is the noun
         k = j
         while k < len(tokens) and tokens[k] not in stop and not (k > j and (
-                _VERBISH.match(tokens[k]) or tokens[k] in modifiers or tokens[k] in ADJECTIVES)) \
+                _VERBISH.match(tokens[k]) or (tokens[k] in modifiers or tokens[k] in ADJECTIVES)
+                and not (tokens[k] in NOUN_TOO and (k + 1 == len(tokens) or tokens[k + 1] in stop)))) \
                 and not re.fullmatch(r"x?\d+x?", tokens[k]):
             k += 1
         if k > j:
@@ -153,8 +161,13 @@ def is_thing(phrase: Phrase, not_things: set[str] | frozenset = frozenset()) -> 
     ``not_things`` adds words and phrases (the prompt reading's grounds, times, amounts)."""
     head = singular(phrase.words[-1])
     known = NOT_THINGS | set(not_things)
-    if head in known or phrase.words[-1] in known or phrase.text in known:
+    if phrase.text in known:
         return False
+    if head in known or phrase.words[-1] in known:
+        # "the morning light", "a sunny day", "town square": no thing; "traffic light", "post office": a thing
+        first = phrase.words[0]
+        if len(phrase.words) == 1 or first in known or singular(first) in known:
+            return False
     return head.isalpha() and len(head) > 1
 
 
