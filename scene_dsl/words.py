@@ -71,6 +71,10 @@ NOT_THINGS = {"scene", "view", "picture", "image", "photo", "render", "shot", "l
 NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "dozen", "single", "lone", "pair",
                 "couple", "few", "several", "many", "some", "multiple", "numerous", "lots", "both"}
+# -ing words that are nouns, not verbs taking an object
+NOT_VERBS = {"morning", "evening", "building", "ceiling", "painting", "ring", "king", "wing", "spring", "string",
+             "swing", "sibling", "pudding", "wedding", "clothing", "railing", "awning", "lightning", "icing",
+             "clearing", "landing", "crossing", "dining", "living", "sitting", "ping", "sing"}
 # describing words that are the noun when they end a phrase ("traffic light", "paving stone")
 NOUN_TOO = {"light", "stone"}
 _VERBISH = re.compile(r"^[a-z]{3,}(ing|ed)$")
@@ -124,7 +128,8 @@ def noun_phrases(tokens: list[str], modifiers: set[str] | frozenset = frozenset(
     i, last_end = 0, -1
     while i < len(tokens):
         # a bare noun after "with" or a verb: "with presents", "catching fish", "selling apples"
-        bare = i > 0 and (tokens[i - 1] == "with" or tokens[i - 1].endswith("ing") and _VERBISH.match(tokens[i - 1])) \
+        bare = i > 0 and (tokens[i - 1] == "with" or tokens[i - 1].endswith("ing") and _VERBISH.match(tokens[i - 1])
+                          and tokens[i - 1] not in NOT_VERBS and not tokens[i - 1].endswith("thing")) \
             and tokens[i] not in stop and tokens[i] not in DETERMINERS and tokens[i] not in NUMBER_WORDS \
             and not tokens[i].isdigit()
         if not bare and not _starts_phrase(tokens, i, last_end):
