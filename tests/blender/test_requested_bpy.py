@@ -19,3 +19,16 @@ def test_roots_carry_the_words_the_prompt_used(bl_scene):
                    ("tree", "oak trees")]
     placeholder = next(o for o in roots if o["worldsmith_kind"] == "cube")
     assert placeholder.name.startswith("fire_engine")
+
+
+def test_saved_scene_records_the_readings_warnings(tmp_path):
+    import bpy
+    from worldsmith.blender import scene_io
+    analysis = lexicon.analyze("a zebra next to a house")
+    out = scene_io.build_and_save(analysis.draft_scene(), tmp_path / "out", None, warnings=analysis.notes)
+    assert any("'zebra'" in w and "placeholder" in w for w in out.warnings)
+    bpy.ops.wm.open_mainfile(filepath=str(out.blend))
+    saved = list(bpy.context.scene["worldsmith_warnings"])
+    assert saved[:1] == analysis.notes[:1]
+    zebra = [o for o in bpy.context.scene.objects if o.get("worldsmith_requested") == "zebra"]
+    assert len(zebra) == 1 and zebra[0]["worldsmith_kind"] == "cube"
