@@ -7,7 +7,8 @@ follows another phrase, and runs until a preposition, a conjunction, punctuation
 
 1. the catalog's own words (kind names and synonyms; the prompt reading's fast path),
 2. the phrase's head: a compound whose last words are a kind's word is that kind
-   ("fishing boat" is a boat, "castle wall" a wall),
+   ("fishing boat" is a boat, "castle wall" a wall); a closed compound's tail makes a stand-in
+   ("tugboat": a boat stands in, with a warning; "greenhouse" is no house, so never a match),
 3. a ``nearest`` function (optional, e.g. embedding similarity computed by the model layer)
    that returns the closest kind and a score: above ``match`` it *is* that kind, above
    ``stand_in`` that kind stands in for it,
@@ -226,6 +227,11 @@ class Resolver:
             kind = self.listed(words[n:])
             if kind:
                 return Resolution(kind, "head", 1.0, text)
+        last = singular(words[-1])
+        for cut in range(3, len(last) - 2):      # a closed compound's tail: "tugboat" -> a boat stands in
+            kind = self.words.get(last[cut:])
+            if kind:
+                return Resolution(kind, "stand_in", 0.5, text)
         if self.nearest is not None:
             query = " ".join(words[:-1] + (singular(words[-1]),))
             kind, score = self.nearest(query)
