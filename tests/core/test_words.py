@@ -118,3 +118,12 @@ def test_expected_kind_follows_the_catalog():
     assert bench.expected_kind("armchair|chair") == "chair"
     assert bench.expected_kind("sheep", recipe_like_catalog()) == "sheep"
     assert dataclasses.fields(catalog.KindSpec)[-1].name == "has_parts"
+
+
+def test_an_edit_adds_a_placeholder_with_its_words():
+    old = Scene(entities=[Entity(id="house", kind="house")])
+    a = lexicon.analyze("add a zebra")
+    new, notes, understood = grounding.apply_edit(old, a)
+    assert understood and [(e.id, e.kind, e.requested) for e in new.entities] == [
+        ("house", "house", None), ("zebra", "cube", "zebra")]
+    assert "'zebra'" in a.notes[0]
