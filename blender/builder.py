@@ -265,6 +265,7 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
         obj["worldsmith_kind"] = p.kind
         obj["worldsmith_color"] = me.materials[catalog.main_part_index(p.kind)]["worldsmith_color"]
         obj["worldsmith_index"] = p.index
+        obj["worldsmith_requested"] = e.requested or ""   # the prompt's words ("" when none named it)
         roots.append(obj)
         names.append(obj)
         if spec.light and (dark or p.kind == "campfire"):

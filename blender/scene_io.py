@@ -67,6 +67,7 @@ def build_and_save(scene: Scene, out_dir: str | os.PathLike, settings: render.Re
     """Build ``scene`` into a fresh file and write scene.json, scene.blend and (with settings) render.png."""
     bl_scene, result = build_fresh(scene, settings.resolution if settings else (960, 540))
     all_warnings = list(warnings or []) + result.warnings
+    bl_scene["worldsmith_warnings"] = list(all_warnings)   # the reading's and the model's too, not only the build's
     out = Path(out_dir).absolute()
     with staged_dir(out, owned=OUTPUT_FILES + tuple(extra_files or ())) as tmp:
         (tmp / "scene.json").write_text(scene.to_json(indent=2) + "\n", encoding="utf-8")

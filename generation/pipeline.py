@@ -157,6 +157,7 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
     warnings: list[str] = []
     if opts.grounding:
         scene, warnings = grounding.ground(scene, analysis)
+    warnings = list(analysis.notes) + warnings   # what stood in for a thing with no kind of its own
     scene = scene.model_copy(update={"seed": opts.seed})
     return Result(scene, raw, attempts, warnings, time.perf_counter() - t0, tokens, analysis)
 
@@ -174,7 +175,7 @@ def refine(scene: Scene, instruction: str, backend: Backend, options: Options | 
         # instructions the prompt reading understands are applied directly, in milliseconds
         edited, notes, understood = grounding.apply_edit(scene, analysis)
         if understood:
-            return Result(edited, "", 0, notes, time.perf_counter() - t0, 0, analysis)
+            return Result(edited, "", 0, analysis.notes + notes, time.perf_counter() - t0, 0, analysis)
     current = scene.model_dump(exclude_none=True, exclude={"seed", "camera"})
     for e in current["entities"]:
         for key in ("material", "scale", "position", "rotation"):
@@ -186,5 +187,6 @@ def refine(scene: Scene, instruction: str, backend: Backend, options: Options | 
     base = prompting.refine_messages(json.dumps(current, separators=(", ", ": ")), instruction)
     new, raw, attempts, tokens = _decode_valid(backend, base, schema, opts, on_progress, cancel, "edit")
     new, warnings = grounding.ground_edit(scene, new, analysis) if opts.grounding else (new, [])
+    warnings = list(analysis.notes) + warnings
     new = new.model_copy(update={"seed": scene.seed, "camera": scene.camera})
     return Result(new, raw, attempts, warnings, time.perf_counter() - t0, tokens, analysis)

@@ -156,6 +156,7 @@ class ModelOperator:
             return self._fail(context, exc.describe() if isinstance(exc, SceneError) else str(exc))
         remember(bl_scene, self._text, self.action)
         warnings = list(dict.fromkeys(res.warnings + built.warnings))
+        bl_scene["worldsmith_warnings"] = warnings   # stand-ins and placeholders are recorded in the scene
         msg, level = summary(warnings, self.done_text(res, built))
         set_message(bl_scene, msg, level)
         self.report({level}, f"Worldsmith: {msg}")

@@ -8,7 +8,9 @@ origin of every asset is the centre of its base.
 entity's colour) or a fixed material preset name. ``top`` is the height, as a
 fraction of ``height``, of a surface other things can stand on (``None`` when
 nothing can). ``synonyms`` are words people use for the kind; they feed the
-model's prompt and the prompt-grounding pass, never the DSL itself.
+model's prompt and the prompt-grounding pass, never the DSL itself. ``has_parts`` are
+words for parts the kind's asset (or recipe) already has: "a house with a chimney" is one
+house, while "a table with four chairs" is a table and four chairs (``scene_dsl.words``).
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ class KindSpec:
     light_height: float | None = None  # where its light shines, as a fraction of height (None: 0.9)
     origin: str = "procedural"         # "procedural", "recipe" (shipped) or "user" (a user's recipes folder)
     source: str | None = None          # where a recipe kind's name comes from (a dataset's category list)
+    has_parts: tuple[str, ...] = ()
 
     @property
     def width(self) -> float:
@@ -60,7 +63,48 @@ def _k(name, category, size, color, parts=None, main_part="body", top=None, ligh
        variants=1, synonyms=()):
     return KindSpec(name, category, tuple(float(s) for s in size), color,
                     parts if parts is not None else {"body": MAIN}, main_part, top, light,
-                    variants, tuple(synonyms))
+                    variants, tuple(synonyms), has_parts=HAS_PARTS.get(name, ()))
+
+
+# parts each procedural asset builds (blender/assets): "with" one of these is part of the thing
+HAS_PARTS: dict[str, tuple[str, ...]] = {
+    "tree": ("trunk", "branch", "leaf", "canopy", "crown"),
+    "pine_tree": ("trunk", "branch", "needle", "canopy"),
+    "palm_tree": ("trunk", "leaf", "frond"),
+    "flower": ("stem", "petal", "leaf"),
+    "mushroom": ("stem", "cap"),
+    "house": ("roof", "door", "front door", "window", "chimney", "porch", "wall"),
+    "barn": ("roof", "door", "barn door", "wall"),
+    "tower": ("roof", "window", "wall", "spire", "pointed roof"),
+    "lighthouse": ("lantern", "light", "stripe", "red stripe", "roof", "balcony"),
+    "windmill": ("sail", "blade", "vane", "roof", "door"),
+    "tent": ("pole", "flap"),
+    "well": ("roof", "bucket", "water"),
+    "bridge": ("railing", "rail", "deck"),
+    "bench": ("backrest", "armrest", "leg"),
+    "chair": ("backrest", "leg", "seat"),
+    "table": ("leg", "top"),
+    "sofa": ("cushion", "armrest", "leg"),
+    "bed": ("pillow", "headboard", "frame", "blanket", "sheet", "duvet", "mattress"),
+    "bookshelf": ("book", "shelf"),
+    "lamp": ("shade", "lampshade", "bulb", "base"),
+    "street_lamp": ("bulb", "light", "lamp", "lantern"),
+    "barrel": ("hoop", "lid"),
+    "mailbox": ("post", "flag"),
+    "campfire": ("log", "stone", "flame"),
+    "snowman": ("hat", "top hat", "nose", "carrot nose", "carrot", "button", "scarf", "arm", "stick arm"),
+    "signpost": ("sign", "post", "arrow"),
+    "car": ("wheel", "tire", "tyre", "window", "windshield", "headlight", "door"),
+    "truck": ("wheel", "tire", "tyre", "window", "headlight", "cargo", "trailer", "cab"),
+    "bus": ("wheel", "tire", "tyre", "window", "headlight", "door"),
+    "boat": ("hull", "deck", "mast", "sail", "oar", "cabin"),
+    "bicycle": ("wheel", "tire", "tyre", "seat", "saddle", "handlebar", "pedal", "frame"),
+    "person": ("hair", "hat", "arm", "leg", "head", "shirt"),
+    "dog": ("tail", "ear", "nose", "collar"),
+    "cat": ("tail", "ear", "whisker", "nose"),
+    "bird": ("wing", "beak", "tail", "feather"),
+    "cow": ("horn", "spot", "tail", "udder", "bell"),
+}
 
 
 _ENTRIES = [
@@ -195,10 +239,15 @@ def _spec(loaded, origin: str, lookup) -> KindSpec:
                 if value != MAIN and value not in parts.values():
                     parts[f"{p.kind}.{slot}"] = value
     h = loaded.size[2]
+    has = list(r.has_parts)
+    for p in r.parts:                # "a cathedral with two bell towers" is one cathedral: its towers are parts
+        if p.kind:
+            ref = lookup(p.kind)
+            has += [w for w in (ref.name.replace("_", " "), *ref.synonyms) if w not in has]
     return KindSpec(loaded.name, r.category, loaded.size, r.color, parts, r.main,
                     None if r.top is None else min(1.0, r.top / h), r.light is not None, r.variants,
                     tuple(s for s in r.synonyms), r.preset,
-                    None if r.light is None else min(1.0, r.light / h), origin, r.source)
+                    None if r.light is None else min(1.0, r.light / h), origin, r.source, tuple(has))
 
 
 def _words(spec: KindSpec) -> set[str]:
@@ -217,7 +266,9 @@ def _add(loaded: dict, origin: str) -> None:
         new[name] = _spec(item, origin, lambda k: new.get(k) or KINDS[k])
         RECIPES[name] = item
     names = {w for spec in new.values() for w in (spec.name, spec.name.replace("_", " "))}
-    claimed = {w for spec in KINDS.values() for w in (spec.name, spec.name.replace("_", " "))} | names
+    # a primitive's name is not a claim on the word: in a sentence "a plane" is an aeroplane, not a flat square
+    claimed = {w for spec in KINDS.values() if spec.category != "primitive"
+               for w in (spec.name, spec.name.replace("_", " "))} | names
     taken_by_new = set()
     for name, spec in list(new.items()):
         own = tuple(w for w in spec.synonyms if w not in claimed and w not in taken_by_new)

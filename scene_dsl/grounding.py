@@ -58,6 +58,7 @@ def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
         upd["material"] = d.material or e.material
         upd["arrangement"] = d.arrangement or (e.arrangement if upd.get("count", e.count) > 1 else None)
         upd["relations"] = []
+        upd["requested"] = d.requested or None
         out.append(e.model_copy(update=upd))
     dropped = [e for i, e in enumerate(model_ents) if i not in used]
     for e in dropped:
@@ -132,10 +133,12 @@ def apply_edit(old: Scene, analysis: Analysis) -> tuple[Scene, list[str], bool]:
             continue
         if adding and (not idx or "another" in words or "more" in words or d.explicit_count and not d.definite):
             taken = {e.id for e in ents}
-            nid, n = d.kind, 2
+            base = d.kind if d.how in ("listed", "head", "near") else d.id   # a placeholder keeps its words
+            nid, n = base, 2
             while nid in taken:
-                nid, n = f"{d.kind}_{n}", n + 1
-            ents.append(Entity(id=nid, kind=d.kind, count=d.count, color=d.color, size=d.size, material=d.material))
+                nid, n = f"{base}_{n}", n + 1
+            ents.append(Entity(id=nid, kind=d.kind, count=d.count, color=d.color, size=d.size, material=d.material,
+                               requested=d.requested or None))
             id_of[d.id] = nid
             notes.append(f"added {nid}")
             changed = True

@@ -13,88 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import catalog, colors
+from . import catalog, colors, words as words_mod
 from .models import Entity, Relation, Scene
+from .vocabulary import (  # noqa: F401  (lexicon.NUMBERS etc. stay where callers look for them)
+    NUMBERS, VAGUE, SIZES, MATERIAL_WORDS, EXTRA_COLORS, TIMES,
+    GROUND_WORDS, IMPLIED_GROUND, REL_PHRASES, OBJECTLESS, CORRECTION, ARRANGEMENT_WORDS)
 
-NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "single": 1, "lone": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "hundred": 100, "pair": 2, "couple": 2, "both": 2, "few": 3, "several": 4,
-    "many": 6, "lots": 6, "dozen": 12, "dozens": 24, "some": 3, "multiple": 3, "numerous": 8, "twin": 2,
-    "trio": 3,
-}
-VAGUE = {"few", "several", "many", "lots", "some", "multiple", "numerous", "dozens"}
-SIZES = {"tiny": "tiny", "miniature": "tiny", "small": "small", "little": "small", "short": "small",
-         "big": "large", "large": "large", "tall": "large", "huge": "huge", "giant": "huge", "enormous": "huge",
-         "massive": "huge", "gigantic": "huge", "medium": "medium", "bigger": "large", "larger": "large",
-         "taller": "large", "smaller": "small", "shorter": "small", "tinier": "tiny"}
-MATERIAL_WORDS = {"wooden": "wood", "wood": "wood", "metal": "metal", "metallic": "metal", "steel": "metal",
-                  "iron": "metal", "glass": "glass", "plastic": "plastic", "stone": "stone", "brick": "brick",
-                  "fabric": "fabric", "glowing": "emissive", "neon": "emissive", "marble": "stone"}
-EXTRA_COLORS = {"golden": "gold", "silvery": "silver", "scarlet": "crimson", "ruby": "crimson",
-                "emerald": "seagreen", "cream": "cornsilk", "creamy": "cornsilk", "rust": "sienna",
-                "rusty": "sienna", "mustard": "goldenrod", "lilac": "plum", "mint": "mediumaquamarine",
-                "sky": "skyblue", "charcoal": "dimgray", "burgundy": "maroon", "amber": "orange",
-                "bronze": "peru", "copper": "chocolate", "ginger": "chocolate", "blond": "khaki",
-                "pale": None, "dark": None, "light": None, "bright": None, "deep": None}
-TIMES = [
-    ("night", ("night", "midnight", "nighttime", "moonlight", "moonlit", "starry", "stars", "moon")),
-    ("dusk", ("dusk", "twilight", "evening", "nightfall", "blue hour")),
-    ("sunset", ("sunset", "sundown", "golden hour", "setting sun")),
-    ("dawn", ("dawn", "sunrise", "daybreak", "first light", "early morning")),
-    ("morning", ("morning",)),
-    ("afternoon", ("afternoon",)),
-    ("noon", ("noon", "midday", "daytime", "sunny", "bright day", "high noon", "daylight")),
-]
-GROUND_WORDS = [
-    ("water", ("lake", "sea", "ocean", "river", "pond", "harbor", "harbour", "water", "bay", "waves")),
-    ("sand", ("beach", "desert", "sand", "sandy", "dunes", "dune", "shore", "seaside", "oasis")),
-    ("snow", ("snow", "snowy", "winter", "arctic", "frozen", "icy", "snowfield", "tundra")),
-    ("concrete", ("street", "city", "road", "parking", "plaza", "sidewalk", "town square", "concrete",
-                  "asphalt", "urban", "downtown", "pavement", "parking lot")),
-    ("stone", ("courtyard", "cobblestone", "stone ground", "rocky", "quarry", "paved", "cobbled")),
-    ("dirt", ("dirt", "mud", "muddy", "farm", "farmyard", "dusty", "soil", "ranch", "barnyard", "trail")),
-    ("wood", ("room", "indoors", "indoor", "living room", "bedroom", "floor", "deck", "cabin interior",
-              "library", "study", "office", "wooden floor", "porch")),
-    ("grass", ("grass", "grassy", "meadow", "field", "lawn", "park", "garden", "pasture", "countryside",
-               "yard", "backyard", "forest", "woods", "hillside", "valley")),
-]
-IMPLIED_GROUND = {"snowman": "snow", "cactus": "sand", "boat": "water"}
-
-# relation phrases, longest first; ("between" and "around" handled specially)
-REL_PHRASES = [
-    ("to the left of", "left_of"), ("on the left of", "left_of"), ("on the left side of", "left_of"),
-    ("left of", "left_of"), ("to the right of", "right_of"), ("on the right of", "right_of"),
-    ("on the right side of", "right_of"), ("right of", "right_of"), ("in front of", "in_front_of"),
-    ("before", "in_front_of"), ("ahead of", "in_front_of"), ("in back of", "behind"),
-    ("at the back of", "behind"), ("behind", "behind"), ("beyond", "behind"), ("in the background of", "behind"),
-    ("on top of", "on"), ("sitting on", "on"), ("standing on", "on"), ("resting on", "on"), ("atop", "on"),
-    ("upon", "on"), ("lying on", "on"), ("perched on", "on"), ("on", "on"),
-    ("underneath", "under"), ("beneath", "under"), ("under", "under"), ("below", "under"),
-    ("leaning against", "next_to"), ("against", "next_to"), ("next to", "next_to"), ("beside", "next_to"), ("besides", "next_to"), ("alongside", "next_to"),
-    ("by", "near"), ("near", "near"), ("nearby", "near"), ("close to", "near"), ("close by", "near"),
-    ("around", "around"), ("surrounding", "around"), ("circling", "around"), ("encircling", "around"),
-    ("in a circle around", "around"), ("in a ring around", "around"), ("surrounded by", "around_by"),
-    ("encircled by", "around_by"), ("circled by", "around_by"), ("ringed by", "around_by"),
-    ("between", "between"), ("facing", "facing"), ("looking at", "facing"), ("opposite", "facing"),
-]
-# phrases with no object of their own ("a cottage with a puppy in front"): they relate to the thing
-# the "with" clause belongs to, never to the next thing named
-OBJECTLESS = [
-    ("in front", "in_front_of"), ("out front", "in_front_of"), ("to its left", "left_of"),
-    ("on its left", "left_of"), ("to the left", "left_of"), ("to its right", "right_of"),
-    ("on its right", "right_of"), ("to the right", "right_of"), ("on top", "on"), ("in the back", "behind"),
-    ("behind it", "behind"), ("in front of it", "in_front_of"), ("next to it", "next_to"), ("beside it", "next_to"),
-    ("around it", "around"), ("behind them", "behind"), ("around them", "around"),
-    ("next to them", "next_to"), ("beside them", "next_to"), ("in front of them", "in_front_of"),
-]
-CORRECTION = re.compile(r"(?:\bno wait\b|\bno,|\bi mean\b|\bactually,|\bscratch that\b|\bcorrection:|\bsorry,)",
-                        re.IGNORECASE)
-ARRANGEMENT_WORDS = {"row": "row", "line": "row", "lined": "row", "grid": "grid", "circle": "ring",
-                     "ring": "ring", "cluster": "cluster", "group": "cluster", "clump": "cluster",
-                     "scattered": "scatter", "scatter": "scatter", "forest": "scatter", "grove": "scatter",
-                     "orchard": "grid"}
 BREAKS = {",", ".", ";", ":", "?", "!", "and", "with", "while", "where", "but", "plus", "as"}
 WORD = re.compile(r"[a-z0-9]+|[,.;:?!]")
 
@@ -151,6 +75,8 @@ class Mention:
     material: str | None = None
     definite: bool = False
     entity: int = -1      # index into Analysis.entities
+    requested: str = ""   # the words the prompt used for the thing
+    how: str = "listed"   # how the words became a kind (``words.Resolution.how``)
 
 
 @dataclass
@@ -164,6 +90,8 @@ class Draft:
     material: str | None = None
     arrangement: str | None = None
     relations: list[tuple[str, str, str | None]] = field(default_factory=list)  # (type, target id, target2)
+    requested: str = ""
+    how: str = "listed"
 
 
 @dataclass
@@ -173,6 +101,7 @@ class Analysis:
     time_of_day: str | None = None
     ground: str | None = None
     relation_words: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)   # what stood in for what, and what became a part of what
 
     def kinds(self) -> list[str]:
         return sorted({d.kind for d in self.entities})
@@ -185,7 +114,7 @@ class Analysis:
         if not self.entities:
             return None
         ents = [Entity(id=d.id, kind=d.kind, count=d.count, color=d.color, size=d.size, material=d.material,
-                       arrangement=d.arrangement,
+                       arrangement=d.arrangement, requested=d.requested or None,
                        relations=[Relation(type=t, target=a, target2=b) for t, a, b in d.relations])
                 for d in self.entities]
         return Scene(time_of_day=self.time_of_day or "noon", ground=self.ground or "grass", entities=ents)
@@ -240,7 +169,7 @@ def _match_kind(tokens: list[str], i: int) -> tuple[str | None, int, bool]:
     return None, 0, False
 
 
-def _mentions(tokens: list[str]) -> list[Mention]:
+def _mentions(tokens: list[str], resolver: words_mod.Resolver | None = None) -> list[Mention]:
     found: list[Mention] = []
     i = 0
     while i < len(tokens):
@@ -256,7 +185,7 @@ def _mentions(tokens: list[str]) -> list[Mention]:
                 plural = True
             elif last in _IRREGULAR or last in ("cattle", "kids", "persons"):
                 plural = True
-        found.append(Mention(kind, i, i + n, plural=plural))
+        found.append(Mention(kind, i, i + n, plural=plural, requested=" ".join(tokens[i:i + n])))
         i += n
     # a kind word right before another is a modifier ("stone wall", "wooden crate"), not a thing
     keep = []
@@ -265,6 +194,8 @@ def _mentions(tokens: list[str]) -> list[Mention]:
         if nxt is not None and nxt.start == m.end and not m.plural:
             continue
         keep.append(m)
+    if resolver is not None:
+        keep = words_mod.read_things(tokens, keep, resolver, Mention, *_READING_WORDS)
     prev_end = 0
     for m in keep:
         _read_modifiers(tokens, m, prev_end)
@@ -272,6 +203,10 @@ def _mentions(tokens: list[str]) -> list[Mention]:
     return keep
 
 
+# for the noun phrases (scene_dsl.words): describing words, words that name no thing, words that end a phrase
+_READING_WORDS = (set(colors.CSS_COLORS) | set(EXTRA_COLORS) | set(SIZES) | set(MATERIAL_WORDS),
+                  {p for _, ps in GROUND_WORDS + TIMES for p in ps} | set(NUMBERS) | set(ARRANGEMENT_WORDS),
+                  {p.split()[0] for p, _ in REL_PHRASES + OBJECTLESS} - {"the", "a", "in"} | {"close"})
 _STOP = {"of", "in", "on", "at", "to", "from", "is", "are", "sits", "stands"} | {
     w for phrase, _ in REL_PHRASES for w in phrase.split() if w not in ("the", "a", "of")}
 
@@ -357,15 +292,18 @@ def _relation_after(tokens: list[str], start: int, stop: int, objectless: bool =
 def _corrected(prompt: str) -> str:
     """Keep what follows the last self-correction ("a bird on a lamp? no, a bird on a wall")."""
     parts = CORRECTION.split(prompt)
-    if len(parts) > 1 and _mentions(tokenize(parts[-1])):
+    if len(parts) > 1 and _mentions(tokenize(parts[-1]), words_mod.default_resolver()):
         return parts[-1]
     return prompt
 
 
-def analyze(prompt: str) -> Analysis:
+def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis:
+    """Read ``prompt``. ``resolver`` maps the words no kind lists (default: the catalog's words and
+    their heads; the model layer can pass one with a ``nearest`` function)."""
     tokens = tokenize(_corrected(prompt))
     a = Analysis(prompt)
-    mentions = _mentions(tokens)
+    resolver = resolver or words_mod.default_resolver()
+    mentions = words_mod.fold_parts(tokens, _mentions(tokens, resolver), resolver, a.notes)
     # words inside a thing's name ("street lamp", "snowman") say nothing of the ground or time
     masked = list(tokens)
     for m in mentions:
@@ -373,9 +311,10 @@ def analyze(prompt: str) -> Analysis:
     a.time_of_day = _find_phrase(masked, TIMES)
     ground = _find_phrase(masked, GROUND_WORDS)
     # entities: a repeated kind with "the" (or no count and no colour) is the same entity
-    by_kind: dict[str, int] = {}
+    by_kind: dict = {}
     for m in mentions:
-        prev = by_kind.get(m.kind)
+        key = m.kind if m.how in ("listed", "head") else (m.kind, m.requested)
+        prev = by_kind.get(key)
         same = prev is not None and (m.definite or (not m.explicit_count and m.color is None and not m.plural))
         if prev is not None and m.color and a.entities[prev].color not in (None, m.color):
             same = False
@@ -384,11 +323,18 @@ def analyze(prompt: str) -> Analysis:
             d = a.entities[prev]
             d.color = d.color or m.color
             continue
-        n_same = sum(1 for d in a.entities if d.kind == m.kind)
-        eid = m.kind if n_same == 0 else f"{m.kind}_{n_same + 1}"
-        a.entities.append(Draft(eid, m.kind, m.count, m.explicit_count, m.color, m.size, m.material))
+        base = m.kind if m.how in ("listed", "head", "near") else words_mod.slug(words_mod.singular_text(m.requested))
+        taken = {d.id for d in a.entities}
+        eid, n_same = base, 1
+        while eid in taken:
+            n_same += 1
+            eid = f"{base}_{n_same}"
+        color = m.color or (words_mod.PLACEHOLDER_COLOR if m.how == "placeholder" else None)
+        a.entities.append(Draft(eid, m.kind, m.count, m.explicit_count, color, m.size, m.material,
+                                requested=m.requested, how=m.how))
+        a.notes.extend(words_mod.substitution_notes(m.requested, m.kind, m.how, eid))
         m.entity = len(a.entities) - 1
-        by_kind[m.kind] = m.entity
+        by_kind[key] = m.entity
     # arrangement words near a mention ("a row of trees", "trees in a circle")
     for m in mentions:
         d = a.entities[m.entity]

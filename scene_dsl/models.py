@@ -69,6 +69,9 @@ class Entity(_Strict):
     rotation: float | None = Field(None, ge=-360.0, le=360.0, allow_inf_nan=False,
                                    description="degrees about Z; 0 faces the camera")
     relations: list[Relation] = Field(default_factory=list, max_length=MAX_RELATIONS)
+    requested: str | None = Field(None, max_length=120,
+                                  description="the words the prompt used for this thing (set by the prompt "
+                                              "reading, never by the model); the built objects carry it")
 
     @field_validator("color")
     @classmethod

@@ -125,6 +125,9 @@ class Recipe(_Strict):
     synonyms: tuple[Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9 '\-]*$")], ...] = \
         Field((), max_length=MAX_SYNONYMS)
     source: str | None = Field(None, max_length=200, description="where the kind's name comes from")
+    has_parts: tuple[Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9 '\-]*$")], ...] = \
+        Field((), max_length=MAX_SYNONYMS, description="words for parts the kind already has ('a church with a "
+                                                      "steeple' is one church); kinds its parts reuse count too")
     parts: list[Part] = Field(min_length=1, max_length=MAX_PARTS)
 
     @field_validator("color")
