@@ -181,18 +181,25 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
     if len(prompt) > 2000:
         raise ValueError(f"the prompt is {len(prompt)} characters long; at most 2000")
     t0 = time.perf_counter()
-    analysis = lexicon.analyze(prompt)
+    analysis = compact(lexicon.analyze(prompt))
     mode = opts.grounding
+    tokens_ = analysis.masked or lexicon.tokenize(prompt)
+    if analysis.negated and not analysis.entities and not places.named(tokens_):
+        raise ValueError("the prompt only names things that are not there ("
+                         + ", ".join(sorted(analysis.negated)) + "); describe something that is")
     schema = decoding_schema(analysis, opts.narrow, 0 if mode == "strict" else opts.max_extra)
-    tokens_ = lexicon.tokenize(prompt)
+    warnings: list[str] = list(analysis.notes)
+    if mode == "strict" and not analysis.entities and places.named(tokens_):
+        analysis, warnings = place_reading(analysis, places.named(tokens_)[0], opts.max_extra)
+        schema = decoding_schema(analysis, opts.narrow, 0)
     shown = places.retrieve(tokens_) if mode != "strict" else []
     base = prompting.messages(prompt, prompting.hint(analysis) if opts.narrow else None, shown)
     scene, raw, attempts, tokens = _decode_valid(backend, base, schema, opts, on_progress, cancel, "scene")
-    warnings: list[str] = []
     if mode == "verify":
-        scene, raw, more, more_tokens, warnings = _verify_repair(
+        scene, raw, more, more_tokens, more_notes = _verify_repair(
             scene, raw, analysis, backend, base, schema, replace(opts, repair_rounds=opts.repair_rounds - attempts + 1),
             on_progress, cancel)
+        warnings += more_notes
         attempts, tokens = attempts + more, tokens + more_tokens
     if mode != "off":
         scene, notes = grounding.ground(scene, analysis, mode, opts.max_extra)
@@ -201,6 +208,50 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
         warnings += notes
     scene = scene.model_copy(update={"seed": opts.seed})
     return Result(scene, raw, attempts, warnings, time.perf_counter() - t0, tokens, analysis)
+
+
+MAX_SLOTS = 16   # more things than this in one prompt are grouped by kind (a grammar of 100 slots never ends)
+
+
+def compact(analysis):
+    """A prompt that lists more than ``MAX_SLOTS`` things ("a dog, a cat, a dog, ...") is read as
+    groups: same kind, colour, size and material, with no relations, become one entity with the
+    summed count (the numbers are kept; a note says so)."""
+    if len(analysis.entities) <= MAX_SLOTS:
+        return analysis
+    groups: dict[tuple, lexicon.Draft] = {}
+    out, merged = [], 0
+    targets = {x for d in analysis.entities for _, a, b in d.relations for x in (a, b) if x}
+    for d in analysis.entities:
+        key = (d.kind, d.color, d.size, d.material)
+        if d.relations or d.id in targets or key not in groups:
+            out.append(replace(d))
+            if not d.relations and d.id not in targets:
+                groups[key] = out[-1]
+            continue
+        g = groups[key]
+        g.count = min(g.count + d.count, 2000)
+        g.explicit_count = g.explicit_count and d.explicit_count
+        merged += 1
+    notes = [f"the prompt lists {len(analysis.entities)} things; grouped {merged} repeats by kind"] if merged else []
+    return replace(analysis, entities=out, notes=analysis.notes + notes)
+
+
+def place_reading(analysis, place, max_things: int):
+    """Strict mode, a prompt that names a place and nothing the reading knows ("a farm"): the
+    place's typical things become the reading's (counts not explicit), so the grammar asks the
+    model for them. Returns (analysis, notes)."""
+    drafts = []
+    for t in place.things[:max_things]:
+        drafts.append(lexicon.Draft(t.kind, t.kind, t.count, False, t.color, None, None,
+                                    t.arrangement if t.count > 1 else None, []))
+    ids = {d.kind for d in drafts}
+    for d, t in zip(drafts, place.things):
+        if t.relation and t.relation[1] in ids:
+            d.relations = [(t.relation[0], t.relation[1], t.relation[1] if t.relation[0] == "between" else None)]
+    new = replace(analysis, entities=drafts, ground=analysis.ground or place.ground)
+    return new, [f"'{place.name}' names no things; used what it implies: "
+                 + ", ".join(f"{d.count} {d.kind}" for d in drafts)]
 
 
 def implied(scene: Scene, analysis, tokens: list[str], mode: str, max_extra: int) -> tuple[Scene, list[str]]:
@@ -251,8 +302,8 @@ def reader_only(prompt: str, options: Options | None = None) -> Result:
     reader scores by itself."""
     opts = options or Options()
     t0 = time.perf_counter()
-    analysis = lexicon.analyze(prompt)
-    toks = lexicon.tokenize(prompt)
+    analysis = compact(lexicon.analyze(prompt))
+    toks = analysis.masked or lexicon.tokenize(prompt)
     scene = analysis.draft_scene()
     if scene is None:
         named = places.named(toks)
@@ -262,7 +313,7 @@ def reader_only(prompt: str, options: Options | None = None) -> Result:
     elif opts.grounding != "off":
         scene, _ = implied(scene, analysis, toks, "strict", opts.max_extra)
     scene = scene.model_copy(update={"seed": opts.seed})
-    return Result(scene, "", 0, [], time.perf_counter() - t0, 0, analysis)
+    return Result(scene, "", 0, list(analysis.notes), time.perf_counter() - t0, 0, analysis)
 
 
 def refine(scene: Scene, instruction: str, backend: Backend, options: Options | None = None,

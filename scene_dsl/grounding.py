@@ -43,8 +43,24 @@ def ground(scene: Scene, analysis: Analysis, mode: str = "strict",
     """
     if mode == "off":
         return scene, []
+    absent = [e for e in scene.entities if e.kind in analysis.negated]
+    if absent and len(absent) < len(scene.entities):
+        gone = {e.id for e in absent}
+        kept = [e.model_copy(update={"relations": [r for r in e.relations if r.target not in gone
+                                                   and r.target2 not in gone]})
+                for e in scene.entities if e.id not in gone]
+        scene = scene.model_copy(update={"entities": kept})
+        pre = [f"dropped {i!r}: the prompt says there is none" for i in sorted(gone)]
+    else:
+        pre = []
     if mode == "verify":
-        return _ground_verify(scene, analysis, max_extra)
+        scene, warnings = _ground_verify(scene, analysis, max_extra)
+        return scene, pre + warnings
+    scene, warnings = _ground_strict(scene, analysis)
+    return scene, pre + warnings
+
+
+def _ground_strict(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
     warnings: list[str] = []
     if not analysis.entities:
         return scene, warnings
@@ -144,7 +160,7 @@ def _match(model_ents: list[Entity], analysis: Analysis) -> dict[int, int]:
 
 def negated_kinds(analysis: Analysis) -> set[str]:
     """Kinds the prompt says are absent ("no trees", "without a car")."""
-    return set(getattr(analysis, "negated", ()) or ())
+    return set(analysis.negated)
 
 
 def disagreements(scene: Scene, analysis: Analysis) -> list[str]:
@@ -198,7 +214,7 @@ def _ground_verify(scene: Scene, analysis: Analysis, max_extra: int) -> tuple[Sc
     warnings: list[str] = []
     ents = list(scene.entities)
     match = _match(ents, analysis)
-    strict, strict_warn = ground(scene, analysis, "strict") if analysis.entities else (scene, [])
+    strict, strict_warn = _ground_strict(scene, analysis) if analysis.entities else (scene, [])
     warnings += [w for w in strict_warn if not w.startswith("dropped ") and "names no time of day" not in w]
     final = list(strict.entities) if analysis.entities else []
     # what the reading leaves open, the model's reply keeps
@@ -287,6 +303,12 @@ def apply_edit(old: Scene, analysis: Analysis) -> tuple[Scene, list[str], bool]:
     removing = bool(words & REMOVE_WORDS)
     adding = bool(words & ADD_WORDS) and not removing
     by_kind = lambda kind: [i for i, e in enumerate(ents) if e.kind == kind]  # noqa: E731
+    if analysis.negated:      # "without the car", "no trees": those kinds go
+        gone = {e.id for e in ents if e.kind in analysis.negated}
+        if gone:
+            ents = [e for e in ents if e.id not in gone]
+            notes.append(f"removed {', '.join(sorted(gone))}")
+            changed = True
     id_of: dict[str, str] = {}
     for d in analysis.entities:
         idx = by_kind(d.kind)

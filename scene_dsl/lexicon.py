@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import catalog, colors
+from . import catalog, colors, places, wording
 from .models import Entity, Relation, Scene
 
 NUMBERS = {
@@ -96,7 +96,7 @@ ARRANGEMENT_WORDS = {"row": "row", "line": "row", "lined": "row", "grid": "grid"
                      "scattered": "scatter", "scatter": "scatter", "forest": "scatter", "grove": "scatter",
                      "orchard": "grid"}
 BREAKS = {",", ".", ";", ":", "?", "!", "and", "with", "while", "where", "but", "plus", "as"}
-WORD = re.compile(r"[a-z0-9]+|[,.;:?!]")
+WORD = re.compile(r"[a-z0-9]+|'s\b|[,.;:?!]")
 
 _IRREGULAR = {"people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse",
               "geese": "goose", "cacti": "cactus", "leaves": "leaf", "shelves": "shelf", "knives": "knife",
@@ -143,6 +143,7 @@ class Mention:
     material: str | None = None
     definite: bool = False
     entity: int = -1      # index into Analysis.entities
+    conflict: str | None = None
 
 
 @dataclass
@@ -165,6 +166,9 @@ class Analysis:
     time_of_day: str | None = None
     ground: str | None = None
     relation_words: set[str] = field(default_factory=set)
+    masked: list[str] = field(default_factory=list)   # the prompt's words, things' names blanked out
+    negated: set[str] = field(default_factory=set)    # kinds the prompt says are absent ("no trees")
+    notes: list[str] = field(default_factory=list)    # what the reading noticed: negations, contradictions
 
     def kinds(self) -> list[str]:
         return sorted({d.kind for d in self.entities})
@@ -184,7 +188,8 @@ class Analysis:
 
 
 def tokenize(text: str) -> list[str]:
-    return WORD.findall(text.lower())
+    """Lower-case words, digits and punctuation; a possessive "'s" is a token of its own."""
+    return WORD.findall(text.lower().replace("\u2019", "'"))
 
 
 def _find_phrase(tokens: list[str], phrases) -> str | None:
@@ -288,6 +293,8 @@ def _read_modifiers(tokens: list[str], m: Mention, floor: int = 0) -> None:
                 j -= 1
         if c and m.color is None:
             m.color = c
+        elif c and c != m.color:
+            m.conflict = f"two colours for one thing ({c} {m.color}); using {m.color}"
         elif w.isdigit() or re.fullmatch(r"\d{1,4}x", w):
             m.count, m.explicit_count = max(1, min(int(w.rstrip("x")), 2000)), True
         elif w in NUMBERS and not m.explicit_count:
@@ -355,11 +362,20 @@ def _corrected(prompt: str) -> str:
 
 
 def analyze(prompt: str) -> Analysis:
-    tokens = tokenize(_corrected(prompt))
+    # free wording (scene_dsl/wording.py): quantity idioms to numbers, scenery phrases to tags
+    plain = wording.quantities(tokenize(_corrected(prompt)))
+    tokens = wording.scenery(plain)
     a = Analysis(prompt)
     mentions = _mentions(tokens)
+    poss = wording.possessors(tokens, [(m.start, m.end) for m in mentions])
+    mentions = [m for k, m in enumerate(mentions) if k not in poss]   # "the farmer's dog": no farmer
+    mentions = wording.drop_negated(tokens, mentions, a)
+    a.notes += [f"{tokens[m.start]}: {m.conflict}" for m in mentions if m.conflict]
+    # a thing's name that opens a place's name is not a thing ("a flower garden", "a bus stop")
+    mentions = [m for m in mentions if m.plural or m.explicit_count and m.count > 1
+                or not places.phrase_from(tokens, m.start, m.end, _STOP | {"the", "a"})]
     # words inside a thing's name ("street lamp", "snowman") say nothing of the ground or time
-    masked = list(tokens)
+    masked = list(plain)
     for m in mentions:
         masked[m.start:m.end] = ["_"] * (m.end - m.start)
     a.time_of_day = _find_phrase(masked, TIMES)
@@ -389,6 +405,9 @@ def analyze(prompt: str) -> Analysis:
             if w in ARRANGEMENT_WORDS and d.count > 1 and d.arrangement is None:
                 d.arrangement = ARRANGEMENT_WORDS[w]
     _relations(tokens, mentions, a)
+    wording.apply(tokens, mentions, a.entities, _color_at, _MODIFIERS, Draft)   # shared predicates, scenery...
+    a.masked = masked
+    a.notes += wording.count_notes(a.entities)
     for rel_phrase, rel in REL_PHRASES:
         if f" {rel_phrase} " in " " + " ".join(tokens) + " ":
             a.relation_words.add("around" if rel == "around_by" else rel)
@@ -410,7 +429,7 @@ def _relations(tokens: list[str], mentions: list[Mention], a: Analysis) -> None:
         if rel is None:
             continue
         between_tokens = tokens[m.end:after]
-        if any(t in (",", ".", ";") for t in between_tokens):
+        if any(t in (",", ".", ";") for t in between_tokens) and not wording.relative_gap(between_tokens):
             continue
         target = None
         if nxt is not None and after <= nxt.start:
@@ -471,3 +490,7 @@ def _relations(tokens: list[str], mentions: list[Mention], a: Analysis) -> None:
             if r not in rels:
                 rels.append(r)
         d.relations = rels[:8]
+
+
+
+_MODIFIERS = set(NUMBERS) | set(SIZES) | set(MATERIAL_WORDS) | set(EXTRA_COLORS) | {"the", "some", "other"}

@@ -121,6 +121,17 @@ def _phrase_in(words: tuple[str, ...], tokens: list[str]) -> int:
     return max((len(w.split()) for w in words if f" {w} " in text), default=0)
 
 
+def phrase_from(tokens: list[str], start: int, end: int, joins: set[str] = frozenset()) -> Place | None:
+    """The place whose name is a compound that starts at ``tokens[start]`` and runs past ``end``
+    ("flower garden" from "flower"; not "cabin in the snow": no word of ``joins`` inside), else None."""
+    for p in load():
+        for w in p.words:
+            words = w.split()
+            if len(words) > end - start and tokens[start:start + len(words)] == words and not joins & set(words):
+                return p
+    return None
+
+
 def named(tokens: list[str]) -> list[Place]:
     """Places the prompt names, most specific (longest matching phrase) first; a place whose
     phrase is part of a longer one's ("village" in "winter village") is left out."""
