@@ -75,3 +75,17 @@ def test_open_grammar_requires_the_slots_and_allows_a_bounded_number_more():
     assert [i["properties"]["kind"]["const"] for i in open_["prefixItems"]] == ["car", "house"]
     assert open_["minItems"] == 2 and open_["maxItems"] == 6
     assert "barn" in open_["items"]["properties"]["kind"]["enum"]     # the whole catalog
+
+
+def test_cli_grounding_option_and_its_alias():
+    import argparse
+
+    from worldsmith.cli.options import CliError, add_model_options, grounding_mode
+    p = argparse.ArgumentParser()
+    add_model_options(p)
+    assert grounding_mode(p.parse_args([])) == "strict"
+    assert grounding_mode(p.parse_args(["--model", "qwen3-8b"])) == "verify"
+    assert grounding_mode(p.parse_args(["--grounding", "off", "--model", "qwen3-8b"])) == "off"
+    assert grounding_mode(p.parse_args(["--no-grounding"])) == "off"
+    with pytest.raises(CliError, match="contradicts"):
+        grounding_mode(p.parse_args(["--no-grounding", "--grounding", "verify"]))
