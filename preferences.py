@@ -73,6 +73,16 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
                             description="Sent as a bearer token; stored in Blender's preferences")
     timeout: IntProperty(name="Timeout", default=600, min=5, max=86400, subtype="TIME_ABSOLUTE",
                          description="Longest time one reply may take, however the server sends it (seconds)")
+    grounding: EnumProperty(
+        name="Grounding",
+        items=(("auto", "Automatic", "The model registry's setting: strict for the embedded model and unknown "
+                                     "files, verify for the recommended 8B models"),
+               ("strict", "Strict", "The prompt's explicit words overwrite the model's reply; only what the "
+                                    "prompt names is kept"),
+               ("verify", "Verify", "Disagreements go back to the model as a repair first; what it adds "
+                                    "that the prompt does not contradict is kept"),
+               ("off", "Off", "The model's reply as it is (research)")),
+        default="auto")
     render_engine: EnumProperty(name="Engine", items=ENGINE_ITEMS, default="cycles",
                                 description="Default render engine for new scenes")
     render_samples: IntProperty(name="Samples", default=32, min=1, max=65536,
@@ -107,6 +117,7 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
             if not bpy.app.online_access:
                 layout.label(text="Blender's 'Allow Online Access' is off: only a server on this computer "
                                   "(127.0.0.1) will be used", icon="INFO")
+        layout.prop(self, "grounding")
         col = layout.column(heading="Render Defaults")
         col.prop(self, "render_engine")
         col.prop(self, "render_samples")
@@ -162,6 +173,17 @@ def settings(context=None, seed: int = 0) -> BackendSettings:
     model = bpy.path.abspath(p.model_path) if p.model_path else "embedded"
     return BackendSettings(backend="local", model=model, gpu_layers=p.gpu_layers, ctx=p.context_size,
                            threads=p.threads or None, seed=seed)
+
+
+def grounding_mode(context=None) -> str:
+    """The grounding mode for the pipeline: the preference, or the registry's for the chosen model."""
+    from .generation import registry
+    p = get(context)
+    if p.grounding and p.grounding != "auto":
+        return p.grounding
+    if p.backend == "http":
+        return registry.default_grounding(p.remote_model or None) if p.remote_model else "strict"
+    return registry.default_grounding(bpy.path.abspath(p.model_path) if p.model_path else None)
 
 
 def online_problem(settings: BackendSettings, online: bool | None = None) -> str | None:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from . import nouns
-from ..cli.options import EXIT_BAD_INPUT, EXIT_OK, CliError, add_model_options, open_backend, pipeline_options
+from ..cli.options import EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, open_backend, pipeline_options
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPTS = ROOT / "benchmarks" / "scenebench" / "prompts.jsonl"
@@ -37,6 +37,15 @@ def register(sub) -> dict:
     s.add_argument("--out", default="out/scenebench", help="folder for report.json, renders and failures.png")
     s.add_argument("--render-engine", choices=("workbench", "cycles", "none"), default="workbench",
                    help="engine for the renders of failed prompts (none: no renders, no contact sheet)")
+    s.add_argument("--split", choices=("all", "dev", "heldout"), default="all",
+                   help="dev: the prompts the reader is tuned on; heldout: the rest (>= 30 %% of each category, "
+                        "fixed); all: both, reported apart")
+    s.add_argument("--random-weights", action="store_true",
+                   help="also run a random-weight twin of the model (same shape, tokenizer and quantisation, "
+                        "written at bench time) and report model lift = real - random")
+    s.add_argument("--reader-only", action="store_true",
+                   help="no model: judge the prompt reading alone (plus what named places imply); seconds, "
+                        "not hours, so reader changes can be measured per failure class")
     s.add_argument("--rejudge", default=None, metavar="REPORT",
                    help="no model: rebuild the DSL stored in an earlier report.json and judge it again")
     add_model_options(s)
@@ -168,10 +177,12 @@ def run_scenebench(rows: list[dict], backend, options, out_dir: Path, render_eng
     bl_scene = scene_io.fresh_scene(SHEET_TILE)
     records = []
     for i, row in enumerate(rows, 1):
-        rec = {"id": row["id"], "category": row["category"], "prompt": row["prompt"], "status": "ok"}
+        rec = {"id": row["id"], "category": row["category"], "split": row.get("split"), "prompt": row["prompt"],
+               "status": "ok", **({"class": row["class"]} if row.get("class") else {})}
         t0 = time.perf_counter()
         try:
-            res = pipeline.generate(row["prompt"], backend, options)
+            res = (pipeline.reader_only(row["prompt"], options) if backend is None
+                   else pipeline.generate(row["prompt"], backend, options))
             rec.update(dsl=json.loads(res.scene.to_json()), warnings=res.warnings, tokens=res.tokens,
                        attempts=res.attempts, generate_s=round(res.seconds, 3))
             builder.build_scene(res.scene, bl_scene, resolution=SHEET_TILE)
@@ -212,10 +223,11 @@ def _cname(c: dict) -> str:
     return f"relation.{c.get('rel')}" if c.get("type") == "relation" else str(c.get("type"))
 
 
-def summarize(records: list[dict]) -> dict:
+def summarize(records: list[dict], by_split: bool = True) -> dict:
     n = len(records)
     ok_runs = [r for r in records if r["status"] == "ok"]
-    explicit = [x for r in records for x in r["results"] if not x["name"].startswith("plausible.")]
+    explicit = [x for r in records for x in r["results"] if not x["name"].startswith(("plausible.", "implied"))]
+    implied = [x for r in records for x in r["results"] if x["name"] == "implied"]
     plaus = [x for r in ok_runs for x in r["results"] if x["name"].startswith("plausible.")]
 
     def table(items, key):
@@ -229,10 +241,16 @@ def summarize(records: list[dict]) -> dict:
     per_cat: dict[str, dict] = {}
     for cat in sorted({r["category"] for r in records}):
         rs = [r for r in records if r["category"] == cat]
-        cons = [x for r in rs for x in r["results"] if not x["name"].startswith("plausible.")]
+        cons = [x for r in rs for x in r["results"] if not x["name"].startswith(("plausible.", "implied"))]
         per_cat[cat] = {"prompts": len(rs), "all_pass": _rate(sum(r["all_pass"] for r in rs), len(rs)),
                         "explicit_pass": _rate(sum(r["explicit_pass"] for r in rs), len(rs)),
                         "constraints": _rate(sum(x["ok"] for x in cons), len(cons))}
+    per_class: dict[str, dict] = {}
+    for cls in sorted({r["class"] for r in records if r.get("class")}):
+        rs = [r for r in records if r.get("class") == cls]
+        cons = [x for r in rs for x in r["results"] if not x["name"].startswith(("plausible.", "implied"))]
+        per_class[cls] = {"prompts": len(rs), "all_pass": _rate(sum(r["all_pass"] for r in rs), len(rs)),
+                          "constraints": _rate(sum(x["ok"] for x in cons), len(cons))}
     lat = [r["latency_s"] for r in ok_runs if "latency_s" in r]
     return {
         "prompts": n,
@@ -240,8 +258,11 @@ def summarize(records: list[dict]) -> dict:
         "explicit_pass": _rate(sum(r["explicit_pass"] for r in records), n),
         "constraint_rate": _rate(sum(x["ok"] for x in explicit), len(explicit)),
         "constraints": len(explicit),
+        "implied_rate": _rate(sum(x["ok"] for x in implied), len(implied)),
+        "implied_checks": len(implied),
         "plausibility": table(plaus, lambda x: [x["name"]]),
         "per_category": per_cat,
+        "per_class": per_class,
         "per_constraint": table(explicit, lambda x: [x["name"]]),
         "per_kind": table(explicit, lambda x: x["kinds"]),
         "failures": {"model": sum(r["status"] == "model_failure" for r in records),
@@ -252,6 +273,8 @@ def summarize(records: list[dict]) -> dict:
                       "p90": _pct(lat, 0.9), "mean": round(statistics.fmean(lat), 3) if lat else None},
         "tokens_mean": round(statistics.fmean([r.get("tokens", 0) for r in ok_runs]), 1) if ok_runs else None,
         "grounding_warnings": sum(len(r.get("warnings", [])) for r in ok_runs),
+        "splits": {sp: summarize([r for r in records if r.get("split") == sp], by_split=False)
+                   for sp in ("dev", "heldout") if by_split and any(r.get("split") == sp for r in records)},
     }
 
 
@@ -283,10 +306,11 @@ def format_summary(s: dict, meta: dict) -> str:
     def pct(v):
         return "  -  " if v is None else f"{100 * v:5.1f}%"
     lines = [f"SceneBench: {s['prompts']} prompts, {meta.get('model')} ({meta.get('backend')}), "
-             f"grounding {'on' if meta.get('grounding') else 'off'}",
+             f"grounding {meta.get('grounding')}, split {meta.get('split', 'all')}",
              f"  all-pass (explicit + plausibility) {pct(s['all_pass'])}",
              f"  explicit constraints all met        {pct(s['explicit_pass'])}",
              f"  constraint satisfaction             {pct(s['constraint_rate'])}  ({s['constraints']} constraints)",
+             f"  implied content (places)            {pct(s.get('implied_rate'))}  ({s.get('implied_checks', 0)} checks)",
              f"  model/CLI failures                  {pct(s['failures']['rate'])}  "
              f"(model {s['failures']['model']}, build {s['failures']['build']}, cli {s['failures']['cli']})",
              f"  latency prompt -> built scene       median {s['latency_s']['median']} s, p90 {s['latency_s']['p90']} s",
@@ -295,6 +319,11 @@ def format_summary(s: dict, meta: dict) -> str:
     for cat, v in s["per_category"].items():
         lines.append(f"  {cat:12s} {v['prompts']:7d} {pct(v['all_pass']):>9s} {pct(v['explicit_pass']):>9s} "
                      f"{pct(v['constraints']):>8s}")
+    for cls, v in s.get("per_class", {}).items():
+        lines.append(f"  {'class ' + cls:12s} {v['prompts']:7d} {pct(v['all_pass']):>9s} {'':>9s} {pct(v['constraints']):>8s}")
+    for sp, v in s.get("splits", {}).items():
+        lines.append(f"  {'split ' + sp:12s} {v['prompts']:7d} {pct(v['all_pass']):>9s} {pct(v['explicit_pass']):>9s} "
+                     f"{pct(v['constraint_rate']):>8s}")
     lines += ["", "  constraint types: " + ", ".join(f"{k} {pct(v['rate'])} (n={v['n']})"
                                                       for k, v in s["per_constraint"].items())]
     worst = sorted(s["per_kind"].items(), key=lambda kv: (kv[1]["rate"], -kv[1]["n"]))[:10]
@@ -305,29 +334,84 @@ def format_summary(s: dict, meta: dict) -> str:
 
 
 def cmd_scenebench(args) -> int:
-    rows = select(load_prompts(args.prompts), args.limit, args.ids)
+    from .scenebench import split
+    rows = split.pick(load_prompts(args.prompts), args.split)
+    rows = select(rows, args.limit, args.ids)
     if not rows:
         raise CliError("no prompts selected", EXIT_BAD_INPUT)
     if args.rejudge:
         return _rejudge(args, rows)
-    backend = open_backend(args)
+    out = Path(args.out)
+    if args.reader_only:
+        report = run_scenebench(rows, None, pipeline_options(args), out, args.render_engine)
+        report["meta"] = {"model": "none (reader only)", "grounding": "strict", "split": args.split,
+                          "prompts_file": str(args.prompts)}
+        (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(format_summary(report["summary"], report["meta"]))
+        _log(f"wrote {out / 'report.json'}")
+        return EXIT_OK
+    report = _scenebench_once(args, rows, out, args.model)
+    if args.random_weights:
+        twin = _random_twin(args)
+        _log(f"random-weight twin: {twin}")
+        rand = _scenebench_once(args, rows, out / "random-weights", str(twin))
+        report["random_weights"] = {"summary": rand["summary"], "meta": rand["meta"],
+                                    "report": str(out / "random-weights" / "report.json")}
+        report["model_lift"] = split.lift(report["summary"], rand["summary"])
+        (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print()
+        print(format_summary(rand["summary"], rand["meta"]))
+        print()
+        print(format_lift(report["model_lift"]))
+    _log(f"wrote {out / 'report.json'}")
+    return EXIT_OK
+
+
+def _random_twin(args) -> Path:
+    from ..generation import model_files
+    from ..generation.errors import ModelError
+    from .random_weights import random_twin_path
+    if args.backend != "local":
+        raise CliError("--random-weights needs the local backend (it writes a GGUF file)", EXIT_BAD_INPUT)
+    try:
+        return random_twin_path(model_files.resolve(args.model), seed=args.seed)
+    except (ModelError, ValueError, OSError) as exc:
+        raise CliError(f"cannot write the random-weight twin: {exc}", EXIT_MODEL) from None
+
+
+def _scenebench_once(args, rows: list[dict], out: Path, model: str | None) -> dict:
+    saved = args.model
+    args.model = model
+    try:
+        backend = open_backend(args)
+    finally:
+        args.model = saved
     try:
         info = backend.info()
         t0 = time.perf_counter()
-        report = run_scenebench(rows, backend, pipeline_options(args), Path(args.out), args.render_engine)
+        report = run_scenebench(rows, backend, pipeline_options(args), out, args.render_engine)
     finally:
         backend.close()
-    meta = {"model": Path(str(info.get("model", args.model or "embedded"))).name, "backend": args.backend,
-            "grounding": not args.no_grounding, "seed": args.seed, "temperature": args.temperature,
-            "device": info.get("device"), "prompts_file": str(args.prompts), "limit": args.limit,
-            "date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.machine(),
-            "wall_s": round(time.perf_counter() - t0, 1)}
+    meta = {"model": Path(str(info.get("model", model or "embedded"))).name, "backend": args.backend,
+            "grounding": pipeline_options(args).grounding, "seed": args.seed, "temperature": args.temperature,
+            "device": info.get("device"), "prompts_file": str(args.prompts), "split": args.split,
+            "limit": args.limit, "date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "machine": platform.machine(), "wall_s": round(time.perf_counter() - t0, 1)}
     report["meta"] = meta
-    out = Path(args.out) / "report.json"
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(format_summary(report["summary"], meta))
-    _log(f"wrote {out}")
-    return EXIT_OK
+    return report
+
+
+def format_lift(lift: dict) -> str:
+    def pp(v):
+        return "   -  " if v is None else f"{100 * v:+5.1f}"
+    lines = ["Model lift (real - random weights), percentage points:",
+             f"  {'split':8s} {'all-pass':>9s} {'explicit':>9s} {'constr.':>8s} {'implied':>8s}"]
+    for sp, v in lift.items():
+        lines.append(f"  {sp:8s} {pp(v['all_pass']):>9s} {pp(v['explicit_pass']):>9s} {pp(v['constraint_rate']):>8s}"
+                     f" {pp(v.get('implied_rate')):>8s}")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..scene_dsl import catalog, lexicon, words
+from ..scene_dsl import catalog, lexicon, places, words
 
 ROOT = Path(__file__).resolve().parent / "nouns"
 HELDOUT = ROOT / "heldout.tsv"
@@ -87,6 +87,10 @@ def _realised(thing: str, analysis: lexicon.Analysis) -> str:
             return "kind" if d.how in KIND_HOWS else d.how
         if head in {words.singular(w) for w in parts.split()}:
             return "part"
+    # a place ("an airport", "a campsite") is the scene's setting: its ground, times and typical things
+    if any(thing in pl.words or words.singular(thing) in pl.words for pl in places.named(analysis.masked or
+                                                                                         lexicon.tokenize(analysis.prompt))):
+        return "place"
     return "dropped"
 
 
@@ -98,7 +102,7 @@ def score_coverage(path: str | Path, resolver: words.Resolver) -> dict:
         rows.append({"line": n, "prompt": prompt, "things": got, "notes": a.notes,
                      "entities": [[d.id, d.kind, d.count, d.requested, d.how] for d in a.entities]})
     seconds = time.perf_counter() - t0
-    counts = {k: 0 for k in ("kind", "stand_in", "placeholder", "part", "dropped")}
+    counts = {k: 0 for k in ("kind", "stand_in", "placeholder", "part", "place", "dropped")}
     for r in rows:
         for how in r["things"].values():
             counts[how] += 1

@@ -45,8 +45,12 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     g.add_argument("--repair-rounds", type=int, default=2, help="extra attempts when a reply is invalid")
     g.add_argument("--max-tokens", type=int, default=768, help="longest reply the model may write")
-    g.add_argument("--no-grounding", action="store_true",
-                   help="keep the model's reply as it is instead of reconciling it with the prompt's explicit words")
+    g.add_argument("--grounding", choices=("strict", "verify", "off"), default=None,
+                   help="strict: the prompt's explicit words overwrite the reply and only what the prompt names "
+                        "is kept (the embedded model's default); verify: disagreements go back to the model as a "
+                        "repair first and things it adds are kept (capable models' default); off: the reply as "
+                        "it is (research). Default: the model registry's setting, else strict")
+    g.add_argument("--no-grounding", action="store_true", help="the same as --grounding off")
 
 
 def add_render_options(p: argparse.ArgumentParser) -> None:
@@ -122,9 +126,21 @@ def open_backend(args):
     return backend
 
 
+def grounding_mode(args) -> str:
+    """--grounding, else --no-grounding, else the registry's setting for --model, else strict."""
+    if getattr(args, "no_grounding", False):
+        if getattr(args, "grounding", None) not in (None, "off"):
+            raise CliError(f"--no-grounding contradicts --grounding {args.grounding}", EXIT_BAD_INPUT)
+        return "off"
+    if getattr(args, "grounding", None):
+        return args.grounding
+    from ..generation import registry
+    return registry.default_grounding(getattr(args, "model", None))
+
+
 def pipeline_options(args):
     from ..generation.pipeline import Options
     return Options(seed=args.seed, temperature=args.temperature, max_tokens=max(1, args.max_tokens),
-                   repair_rounds=max(0, args.repair_rounds), grounding=not args.no_grounding)
+                   repair_rounds=max(0, args.repair_rounds), grounding=grounding_mode(args))
 
 

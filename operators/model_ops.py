@@ -182,7 +182,7 @@ class WORLDSMITH_OT_generate(ModelOperator, bpy.types.Operator):
 
     def make_task(self, context, text):
         from ..generation import pipeline
-        options = pipeline.Options(seed=context.scene.worldsmith.seed)
+        options = pipeline.Options(seed=context.scene.worldsmith.seed, grounding=preferences.grounding_mode(context))
 
         def task(backend, ctx):
             return pipeline.generate(text, backend, options, on_progress=ctx.progress, cancel=ctx.cancel)
@@ -229,7 +229,7 @@ class WORLDSMITH_OT_refine(ModelOperator, bpy.types.Operator):
             raise ValueError("there is no Worldsmith scene here to refine: generate or import one first")
         current = parse_scene(stored)
         self._before = current
-        options = pipeline.Options(seed=current.seed)
+        options = pipeline.Options(seed=current.seed, grounding=preferences.grounding_mode(context))
 
         def task(backend, ctx):
             return pipeline.refine(current, text, backend, options, on_progress=ctx.progress, cancel=ctx.cancel)

@@ -7,6 +7,8 @@ reading understands, the model's reply stands.
 """
 from __future__ import annotations
 
+import json
+
 from . import colors
 from .lexicon import Analysis, tokenize
 from .models import Entity, Relation, Scene
@@ -23,8 +25,42 @@ def _would_cycle(ents: dict[str, Entity], sid: str, tid: str) -> bool:
     return False
 
 
-def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
-    """Reconcile a model's scene with what the prompt explicitly says."""
+GROUNDING_MODES = ("strict", "verify", "off")
+MAX_EXTRA = 6     # entities the model may add beyond the prompt's own in verify mode
+
+
+def ground(scene: Scene, analysis: Analysis, mode: str = "strict",
+           max_extra: int = MAX_EXTRA) -> tuple[Scene, list[str]]:
+    """Reconcile a model's scene with what the prompt explicitly says.
+
+    ``strict``: the prompt's reading is the scene; the model's reply only fills in
+    what the reading leaves open, and entities the prompt does not name are dropped.
+    ``verify``: the prompt's explicit facts still win (after the model has had a
+    repair round, see ``disagreements``), but what the model adds is kept where the
+    prompt does not contradict it: up to ``max_extra`` more entities, colours and
+    sizes the prompt leaves open, relations for things the prompt places nowhere,
+    and the time of day and ground when the prompt names none.
+    """
+    if mode == "off":
+        return scene, []
+    absent = [e for e in scene.entities if e.kind in analysis.negated]
+    if absent and len(absent) < len(scene.entities):
+        gone = {e.id for e in absent}
+        kept = [e.model_copy(update={"relations": [r for r in e.relations if r.target not in gone
+                                                   and r.target2 not in gone]})
+                for e in scene.entities if e.id not in gone]
+        scene = scene.model_copy(update={"entities": kept})
+        pre = [f"dropped {i!r}: the prompt says there is none" for i in sorted(gone)]
+    else:
+        pre = []
+    if mode == "verify":
+        scene, warnings = _ground_verify(scene, analysis, max_extra)
+        return scene, pre + warnings
+    scene, warnings = _ground_strict(scene, analysis)
+    return scene, pre + warnings
+
+
+def _ground_strict(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
     warnings: list[str] = []
     if not analysis.entities:
         return scene, warnings
@@ -104,6 +140,153 @@ def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
     return scene.model_copy(update=upd), warnings
 
 
+def _match(model_ents: list[Entity], analysis: Analysis) -> dict[int, int]:
+    """reader entity index -> model entity index: same id and kind first, then the first unused of that kind."""
+    used: dict[int, int] = {}
+    taken: set[int] = set()
+    for k, d in enumerate(analysis.entities):
+        i = next((i for i, e in enumerate(model_ents) if i not in taken and e.id == d.id and e.kind == d.kind), None)
+        if i is not None:
+            used[k] = i
+            taken.add(i)
+    for k, d in enumerate(analysis.entities):
+        if k in used:
+            continue
+        i = next((i for i, e in enumerate(model_ents) if i not in taken and e.kind == d.kind), None)
+        if i is not None:
+            used[k] = i
+            taken.add(i)
+    return used
+
+
+def negated_kinds(analysis: Analysis) -> set[str]:
+    """Kinds the prompt says are absent ("no trees", "without a car")."""
+    return set(analysis.negated)
+
+
+def disagreements(scene: Scene, analysis: Analysis) -> list[str]:
+    """Where the model's scene contradicts a fact the prompt states explicitly, one sentence each,
+    addressed to the model (the verify mode's repair message)."""
+    out: list[str] = []
+    ents = list(scene.entities)
+    match = _match(ents, analysis)
+    ids = {k: ents[i].id for k, i in match.items()}
+    for k, d in enumerate(analysis.entities):
+        if k not in match:
+            out.append(f"the description names {_said(d)}, but the JSON has no {d.kind} entity for it")
+            continue
+        e = ents[match[k]]
+        if d.explicit_count and e.count != d.count:
+            out.append(f"the description says {d.count} {d.kind}, but '{e.id}' has count {e.count}")
+        if d.color and (not e.color or colors.to_hex(e.color) != colors.to_hex(d.color)):
+            out.append(f"the description says the {d.kind} is {d.color}, but '{e.id}' is {e.color or 'uncoloured'}")
+        for t, x, y in d.relations:
+            tx = ids.get(next((j for j, o in enumerate(analysis.entities) if o.id == x), -1))
+            ty = ids.get(next((j for j, o in enumerate(analysis.entities) if o.id == y), -1)) if y else None
+            if tx and not any(r.type == t and r.target == tx and (y is None or r.target2 == ty) for r in e.relations):
+                rel = {"type": t, "target": tx, **({"target2": ty} if ty else {})}
+                also = f" and the {y.split('_')[0]}" if y else ""
+                out.append(f"the description says the {d.kind} is {t.replace('_', ' ')} the {x.split('_')[0]}{also}: "
+                           f"give '{e.id}' the relation {json.dumps(rel)}")
+    explicit = {d.kind for d in analysis.entities if d.explicit_count}
+    matched = set(match.values())
+    no = negated_kinds(analysis)
+    for i, e in enumerate(ents):
+        if i in matched:
+            continue
+        if e.kind in explicit:
+            out.append(f"'{e.id}' adds more {e.kind} than the description's number; remove it")
+        elif e.kind in no:
+            out.append(f"the description says there is no {e.kind}; remove '{e.id}'")
+    if analysis.time_of_day and scene.time_of_day != analysis.time_of_day:
+        out.append(f"the description says the time of day is {analysis.time_of_day}, not {scene.time_of_day}")
+    if analysis.ground and scene.ground != analysis.ground:
+        out.append(f"the description's ground is {analysis.ground}, not {scene.ground}")
+    return out
+
+
+def _said(d) -> str:
+    n = f"{d.count} " if d.explicit_count else ("some " if d.count > 1 else "a ")
+    return f"{n}{(d.color + ' ') if d.color else ''}{d.kind} ('{d.id}')"
+
+
+def _ground_verify(scene: Scene, analysis: Analysis, max_extra: int) -> tuple[Scene, list[str]]:
+    """``ground`` in verify mode (see there)."""
+    warnings: list[str] = []
+    ents = list(scene.entities)
+    match = _match(ents, analysis)
+    strict, strict_warn = _ground_strict(scene, analysis) if analysis.entities else (scene, [])
+    warnings += [w for w in strict_warn if not w.startswith("dropped ") and "names no time of day" not in w]
+    final = list(strict.entities) if analysis.entities else []
+    # what the reading leaves open, the model's reply keeps
+    for k, d in enumerate(analysis.entities):
+        if k not in match:
+            continue
+        e, f = ents[match[k]], final[k]
+        upd: dict = {}
+        if not d.color and e.color:
+            upd["color"] = e.color
+        if not d.size and e.size:
+            upd["size"] = e.size
+        if not d.explicit_count and d.count > 1 and e.count > 1:
+            upd["count"] = e.count
+        if upd:
+            final[k] = f.model_copy(update=upd)
+    id_map = {ents[i].id: analysis.entities[k].id for k, i in match.items()}
+    explicit = {d.kind for d in analysis.entities if d.explicit_count} | {d.kind for d in analysis.entities}
+    no = negated_kinds(analysis)
+    taken = {e.id for e in final}
+    extras: list[Entity] = []
+    for i, e in enumerate(ents):
+        if i in match.values():
+            continue
+        why = ("the prompt names that kind already" if e.kind in explicit else
+               "the prompt says there is none" if e.kind in no else
+               f"more than {max_extra} added things" if len(extras) >= max_extra else None)
+        if why:
+            warnings.append(f"dropped {e.id!r} ({e.kind}) the model added: {why}")
+            continue
+        nid, n = e.id, 2
+        while nid in taken:
+            nid, n = f"{e.id[:28]}_{n}", n + 1
+        taken.add(nid)
+        id_map[e.id] = nid
+        extras.append(e.model_copy(update={"id": nid}))
+    if extras:
+        warnings.append("kept what the model added: " + ", ".join(f"{e.id} ({e.kind})" for e in extras))
+    # relations of added things (and of named things the prompt places nowhere) follow the model, re-targeted
+    keep_ids = {e.id for e in final} | {e.id for e in extras}
+    placed = {d.id for d in analysis.entities if d.relations}
+    stated = {frozenset((d.id, x)) for d in analysis.entities for _, x, _ in d.relations}
+
+    def model_rels(e: Entity, own: str) -> list[Relation]:
+        out = []
+        for r in e.relations:
+            t, t2 = id_map.get(r.target), (id_map.get(r.target2) if r.target2 else None)
+            if t in keep_ids and t != own and (r.target2 is None or t2 in keep_ids) and frozenset((own, t)) not in stated:
+                out.append(Relation(type=r.type, target=t, target2=t2))
+        return out
+    for k, d in enumerate(analysis.entities):
+        if k in match and d.id not in placed and not final[k].relations:
+            final[k] = final[k].model_copy(update={"relations": model_rels(ents[match[k]], d.id)})
+    extras = [x.model_copy(update={"relations": model_rels(x, x.id)}) for x in extras]
+    out = final + extras
+    if not out:
+        return scene, warnings
+    byid = {e.id: e for e in out}
+    for i, e in enumerate(out):
+        keep = []
+        for r in e.relations:
+            if r.type == "on" and _would_cycle({**byid, e.id: e.model_copy(update={"relations": keep})}, e.id, r.target):
+                warnings.append(f"{e.id}: dropped 'on {r.target}', it would make a cycle")
+                continue
+            keep.append(r)
+        out[i] = byid[e.id] = e.model_copy(update={"relations": keep})
+    upd = {"entities": out, "time_of_day": analysis.time_of_day or scene.time_of_day,
+           "ground": analysis.ground or scene.ground}
+    return scene.model_copy(update=upd), warnings
+
+
 REMOVE_WORDS = {"remove", "delete", "without", "erase", "drop", "lose", "eliminate"}
 ADD_WORDS = {"add", "put", "place", "plus", "include", "insert", "another", "more", "also", "create"}
 
@@ -121,6 +304,12 @@ def apply_edit(old: Scene, analysis: Analysis) -> tuple[Scene, list[str], bool]:
     removing = bool(words & REMOVE_WORDS)
     adding = bool(words & ADD_WORDS) and not removing
     by_kind = lambda kind: [i for i, e in enumerate(ents) if e.kind == kind]  # noqa: E731
+    if analysis.negated:      # "without the car", "no trees": those kinds go
+        gone = {e.id for e in ents if e.kind in analysis.negated}
+        if gone:
+            ents = [e for e in ents if e.id not in gone]
+            notes.append(f"removed {', '.join(sorted(gone))}")
+            changed = True
     id_of: dict[str, str] = {}
     for d in analysis.entities:
         idx = by_kind(d.kind)

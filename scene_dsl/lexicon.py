@@ -13,14 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import catalog, colors, words as words_mod
+from . import catalog, colors, places, wording, words as words_mod
 from .models import Entity, Relation, Scene
 from .vocabulary import (  # noqa: F401  (lexicon.NUMBERS etc. stay where callers look for them)
     NUMBERS, VAGUE, SIZES, MATERIAL_WORDS, EXTRA_COLORS, TIMES,
     GROUND_WORDS, IMPLIED_GROUND, REL_PHRASES, OBJECTLESS, CORRECTION, ARRANGEMENT_WORDS)
 
 BREAKS = {",", ".", ";", ":", "?", "!", "and", "with", "while", "where", "but", "plus", "as"}
-WORD = re.compile(r"[a-z0-9]+|[,.;:?!]")
+WORD = re.compile(r"[a-z0-9]+|'s\b|[,.;:?!]")
 
 _IRREGULAR = {"people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse",
               "geese": "goose", "cacti": "cactus", "leaves": "leaf", "shelves": "shelf", "knives": "knife",
@@ -50,6 +50,9 @@ def refresh() -> None:
     MAX_PHRASE = max(len(k) for k in LEXICON)
 
 
+_INVARIANT = {"sheep", "deer", "fish", "moose", "bison", "salmon", "trout", "aircraft", "swine", "elk"}
+
+
 def _singular(word: str) -> tuple[str, bool]:
     if word in _IRREGULAR:
         return _IRREGULAR[word], True
@@ -77,6 +80,7 @@ class Mention:
     entity: int = -1      # index into Analysis.entities
     requested: str = ""   # the words the prompt used for the thing
     how: str = "listed"   # how the words became a kind (``words.Resolution.how``)
+    conflict: str | None = None
 
 
 @dataclass
@@ -101,7 +105,9 @@ class Analysis:
     time_of_day: str | None = None
     ground: str | None = None
     relation_words: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)   # what stood in for what, and what became a part of what
+    masked: list[str] = field(default_factory=list)   # the prompt's words, things' names blanked out
+    negated: set[str] = field(default_factory=set)    # kinds the prompt says are absent ("no trees")
+    notes: list[str] = field(default_factory=list)    # what the reading noticed: negations, contradictions
 
     def kinds(self) -> list[str]:
         return sorted({d.kind for d in self.entities})
@@ -121,7 +127,8 @@ class Analysis:
 
 
 def tokenize(text: str) -> list[str]:
-    return WORD.findall(text.lower())
+    """Lower-case words, digits and punctuation; a possessive "'s" is a token of its own."""
+    return WORD.findall(text.lower().replace("\u2019", "'"))
 
 
 def _find_phrase(tokens: list[str], phrases) -> str | None:
@@ -204,8 +211,12 @@ def _mentions(tokens: list[str], resolver: words_mod.Resolver | None = None) -> 
 
 
 # for the noun phrases (scene_dsl.words): describing words, words that name no thing, words that end a phrase
+_KIND_WORDS = {w for k in catalog.KINDS.values() for w in (k.name, k.name.replace("_", " "), *k.synonyms)}
 _READING_WORDS = (set(colors.CSS_COLORS) | set(EXTRA_COLORS) | set(SIZES) | set(MATERIAL_WORDS),
-                  {p for _, ps in GROUND_WORDS + TIMES for p in ps} | set(NUMBERS) | set(ARRANGEMENT_WORDS),
+                  {p for _, ps in GROUND_WORDS + TIMES for p in ps} | set(NUMBERS) | set(ARRANGEMENT_WORDS)
+                  # a colour alone ("one red, one blue") or a place ("a campsite") is no thing, unless a kind has that name
+                  | (set(colors.CSS_COLORS) | set(EXTRA_COLORS)
+                     | {w for pl in places.load() for w in pl.words}) - _KIND_WORDS,
                   {p.split()[0] for p, _ in REL_PHRASES + OBJECTLESS} - {"the", "a", "in"} | {"close"})
 _STOP = {"of", "in", "on", "at", "to", "from", "is", "are", "sits", "stands"} | {
     w for phrase, _ in REL_PHRASES for w in phrase.split() if w not in ("the", "a", "of")}
@@ -231,6 +242,8 @@ def _read_modifiers(tokens: list[str], m: Mention, floor: int = 0) -> None:
                 j -= 1
         if c and m.color is None:
             m.color = c
+        elif c and c != m.color:
+            m.conflict = f"two colours for one thing ({c} {m.color}); using {m.color}"
         elif w.isdigit() or re.fullmatch(r"\d{1,4}x", w):
             m.count, m.explicit_count = max(1, min(int(w.rstrip("x")), 2000)), True
         elif w in NUMBERS and not m.explicit_count:
@@ -244,6 +257,8 @@ def _read_modifiers(tokens: list[str], m: Mention, floor: int = 0) -> None:
             m.material = MATERIAL_WORDS[w]
         j -= 1
     # "a dozen", "a pair of", "a couple of", "a few": the number word wins over the article
+    if m.plural and m.count == 1 and tokens[m.end - 1] in _INVARIANT and tokens[m.start - 1:m.start] in (["a"], ["an"]):
+        m.plural, m.explicit_count = False, True      # "a sheep", "a deer": one
     if m.plural and m.count == 1:
         m.count = 3
         m.explicit_count = False
@@ -300,12 +315,21 @@ def _corrected(prompt: str) -> str:
 def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis:
     """Read ``prompt``. ``resolver`` maps the words no kind lists (default: the catalog's words and
     their heads; the model layer can pass one with a ``nearest`` function)."""
-    tokens = tokenize(_corrected(prompt))
+    # free wording (scene_dsl/wording.py): quantity idioms to numbers, scenery phrases to tags
+    plain = wording.quantities(tokenize(_corrected(prompt)))
+    tokens = wording.scenery(plain)
     a = Analysis(prompt)
     resolver = resolver or words_mod.default_resolver()
     mentions = words_mod.fold_parts(tokens, _mentions(tokens, resolver), resolver, a.notes)
+    poss = wording.possessors(tokens, [(m.start, m.end) for m in mentions])
+    mentions = [m for k, m in enumerate(mentions) if k not in poss]   # "the farmer's dog": no farmer
+    mentions = wording.drop_negated(tokens, mentions, a)
+    a.notes += [f"{tokens[m.start]}: {m.conflict}" for m in mentions if m.conflict]
+    # a thing's name that opens a place's name is not a thing ("a flower garden", "a bus stop")
+    mentions = [m for m in mentions if m.plural or m.explicit_count and m.count > 1
+                or not places.phrase_from(tokens, m.start, m.end, _STOP | {"the", "a"})]
     # words inside a thing's name ("street lamp", "snowman") say nothing of the ground or time
-    masked = list(tokens)
+    masked = list(plain)
     for m in mentions:
         masked[m.start:m.end] = ["_"] * (m.end - m.start)
     a.time_of_day = _find_phrase(masked, TIMES)
@@ -343,6 +367,9 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
             if w in ARRANGEMENT_WORDS and d.count > 1 and d.arrangement is None:
                 d.arrangement = ARRANGEMENT_WORDS[w]
     _relations(tokens, mentions, a)
+    wording.apply(tokens, mentions, a.entities, _color_at, _MODIFIERS, Draft)   # shared predicates, scenery...
+    a.masked = masked
+    a.notes += wording.count_notes(a.entities)
     for rel_phrase, rel in REL_PHRASES:
         if f" {rel_phrase} " in " " + " ".join(tokens) + " ":
             a.relation_words.add("around" if rel == "around_by" else rel)
@@ -364,7 +391,7 @@ def _relations(tokens: list[str], mentions: list[Mention], a: Analysis) -> None:
         if rel is None:
             continue
         between_tokens = tokens[m.end:after]
-        if any(t in (",", ".", ";") for t in between_tokens):
+        if any(t in (",", ".", ";") for t in between_tokens) and not wording.relative_gap(between_tokens):
             continue
         target = None
         if nxt is not None and after <= nxt.start:
@@ -425,3 +452,7 @@ def _relations(tokens: list[str], mentions: list[Mention], a: Analysis) -> None:
             if r not in rels:
                 rels.append(r)
         d.relations = rels[:8]
+
+
+
+_MODIFIERS = set(NUMBERS) | set(SIZES) | set(MATERIAL_WORDS) | set(EXTRA_COLORS) | {"the", "some", "other"}

@@ -20,6 +20,9 @@ Constraint vocabulary (one JSON object each)
 ``{"type": "time", "value": V}``                  V or a list of accepted values
 ``{"type": "ground", "value": V}``                idem
 ``{"type": "relation", "rel": R, "a": K1, "b": K2[, "c": K3]}``
+``{"type": "implied", "any_of": [K, ...], "min": N}`` what a place implies: at least N (default 1)
+                                                  roots of any of these kinds ("a farm": a barn,
+                                                  a cow or a fence); reported apart as implied content
 
 Relations, with A, B the union boxes of all roots of kinds K1, K2. Camera
 space is horizontal: ``x`` is the camera's right axis, ``depth`` the distance
@@ -99,7 +102,7 @@ class Report:
 
     @property
     def explicit(self) -> list[Result]:
-        return [r for r in self.results if not r.name.startswith("plausible.")]
+        return [r for r in self.results if not r.name.startswith(("plausible.", "implied"))]
 
     @property
     def plausibility(self) -> list[Result]:
@@ -465,6 +468,11 @@ def check_one(c: dict, bl_scene, things: list[Thing], by_kind: dict[str, list[Th
         ok = bool(hits) if c.get("match") == "any" else len(hits) == len(objs)
         seen = sorted({t.color for t in objs})
         return Result("color", ok, f"{c['kind']} is {', '.join(seen)} (wanted {c['color']})", [c["kind"]], c)
+    if typ == "implied":
+        n = sum(len(by_kind.get(k, [])) for k in c["any_of"])
+        lo = c.get("min", 1)
+        return Result("implied", n >= lo, f"{n} of {'/'.join(c['any_of'])} (wanted at least {lo})",
+                      list(c["any_of"]), c)
     if typ in ("time", "ground"):
         key = "worldsmith_time_of_day" if typ == "time" else "worldsmith_ground"
         actual = _scene_value(bl_scene, key)
@@ -500,7 +508,10 @@ def check(bl_scene, constraints: list[dict], plausibility: bool = True) -> Repor
 
 
 def constraint_kinds(c: dict) -> list[str]:
-    return [c[k] for k in ("kind", "a", "b", "c") if isinstance(c.get(k), str) and c[k] in catalog.KINDS]
+    named = [c[k] for k in ("kind", "a", "b", "c") if isinstance(c.get(k), str)]
+    if isinstance(c.get("any_of"), list):
+        named += [k for k in c["any_of"] if isinstance(k, str)]
+    return [k for k in named if k in catalog.KINDS]
 
 
 def validate_constraints(constraints: list[dict]) -> list[str]:
@@ -529,6 +540,12 @@ def validate_constraints(constraints: list[dict]) -> list[str]:
         elif typ == "count":
             if not any(k in c for k in ("n", "min", "max")):
                 probs.append(f"[{i}]: count needs n, min or max")
+        elif typ == "implied":
+            kinds = c.get("any_of")
+            if not isinstance(kinds, list) or not kinds:
+                probs.append(f"[{i}].any_of: a non-empty list of kinds")
+            else:
+                probs += [f"[{i}].any_of: unknown kind {k!r}" for k in kinds if k not in catalog.KINDS]
         elif typ != "kind":
             probs.append(f"[{i}].type: unknown constraint type {typ!r}")
     return probs

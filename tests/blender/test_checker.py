@@ -168,7 +168,10 @@ def test_the_prompt_set_is_large_valid_and_covers_every_relation():
     assert rels >= {"left_of", "right_of", "in_front_of", "behind", "on", "under", "near", "next_to",
                     "between", "around"}
     types = {c["type"] for r in rows for c in r["constraints"]}
-    assert types == {"kind", "count", "color", "time", "ground", "relation"}
+    assert types == {"kind", "count", "color", "time", "ground", "relation", "implied"}
+    places = [r for r in rows if r["category"] == "place"]
+    assert len(places) >= 15 and all(any(c["type"] in ("implied", "kind", "count") for c in r["constraints"])
+                                      for r in places)
     kinds = {k for r in rows for c in r["constraints"] for k in checker.constraint_kinds(c)}
     assert len(kinds) >= 40
 
@@ -188,3 +191,15 @@ def test_rejudge_rebuilds_stored_replies_without_a_model(tmp_path, capsys):
     assert cli.run(["bench", "scenebench", "--prompts", str(prompts), "--rejudge", str(old), "--out", str(out)]) == 0
     rep = json.loads((out / "report.json").read_text())
     assert rep["summary"]["all_pass"] == 0.0 and "not resting on top: crate" in rep["prompts"][0]["results"][0]["detail"]
+
+
+def test_implied_content_is_judged_apart_from_explicit_constraints(bl_scene):
+    build(bl_scene, CAMP)
+    farm = [{"type": "implied", "any_of": ["barn", "cow", "fence"]}]
+    camp = [{"type": "implied", "any_of": ["tent", "campfire"], "min": 2}, {"type": "kind", "kind": "tent"}]
+    bad = checker.check(bl_scene, farm)
+    assert not bad.all_pass and bad.explicit_pass and "0 of barn/cow/fence" in bad.results[0].detail
+    good = checker.check(bl_scene, camp)
+    assert good.all_pass and [r.name for r in good.explicit] == ["kind"]
+    assert checker.validate_constraints([{"type": "implied", "any_of": ["dragon"]}, {"type": "implied"}]) == [
+        "[0].any_of: unknown kind 'dragon'", "[1].any_of: a non-empty list of kinds"]

@@ -141,3 +141,9 @@ def test_with_clauses_without_an_object(prompt, expected):
 def test_self_corrections_keep_the_corrected_words():
     a, d = read("a bird on a street lamp? no, a bird on a wall")
     assert a.kinds() == ["bird", "wall"] and d["bird"].relations == [("on", "wall", None)]
+
+
+def test_a_noun_that_is_its_own_plural_counts_one_after_an_article():
+    kinds = {d.kind: d.count for d in lexicon.analyze("a sheep and a goat grazing near a stone wall").entities}
+    assert kinds == {"sheep": 1, "goat": 1, "stone_wall": 1}
+    assert lexicon.analyze("three sheep").entities[0].count == 3

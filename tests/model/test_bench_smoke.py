@@ -33,7 +33,7 @@ def test_scenebench_limit_2_with_the_real_model(tmp_path, capsys):
     assert set(s["per_category"]) == {"color", "count"} and "sphere" in s["per_kind"]
     bad = next(r for r in report["prompts"] if r["id"] == "impossible-1")
     assert not bad["all_pass"] and bad["dsl"]["entities"] and "wanted 3" in bad["results"][0]["detail"]
-    assert report["meta"]["grounding"] is True
+    assert report["meta"]["grounding"] == "strict" and report["meta"]["split"] == "all"
     sheet = out / "failures.png"
     assert s["contact_sheet"]["tiles"][-1] == "impossible-1"
     assert sheet.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and sheet.stat().st_size > 1000

@@ -34,6 +34,16 @@ def test_without_grounding_the_reply_is_the_models_own(backend):
     assert any(e.kind == "boat" for e in res.scene.entities)
 
 
+def test_verify_keeps_the_prompts_facts_and_bounds_what_the_model_adds(backend):
+    res = pipeline.generate("two red cars in front of a house", backend,
+                            pipeline.Options(grounding="verify", max_extra=2))
+    cars = [e for e in res.scene.entities if e.kind == "car"]
+    assert len(cars) == 1 and (cars[0].count, cars[0].color) == (2, "red")
+    assert any(r.type == "in_front_of" and r.target == "house" for r in cars[0].relations)
+    assert 2 <= len(res.scene.entities) <= 4 and res.attempts >= 1
+    assert parse_scene(res.scene.to_json()) == res.scene
+
+
 def test_progress_and_cancel(backend):
     import threading
     from worldsmith.generation.backends.base import Cancelled

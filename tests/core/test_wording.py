@@ -1,0 +1,95 @@
+"""Free wording the reader handles as classes (scene_dsl/wording.py), and bad input (no model)."""
+from __future__ import annotations
+
+import pytest
+
+from worldsmith.generation import pipeline
+from worldsmith.scene_dsl import lexicon
+
+
+def read(prompt):
+    return {d.id: d for d in lexicon.analyze(prompt).entities}
+
+
+@pytest.mark.parametrize("prompt,kind,count", [
+    ("half a dozen rocks", "rock", 6), ("a half dozen chairs", "chair", 6), ("a dozen and a half crates", "crate", 18),
+    ("two dozen flowers", "flower", 24), ("3 dozen birds", "bird", 36), ("a baker's dozen barrels", "barrel", 13),
+    ("a quartet of benches", "bench", 4), ("a score of cows", "cow", 20), ("a dozen eggs and a dog", "dog", 1)])
+def test_quantity_idioms(prompt, kind, count):
+    d = read(prompt)[kind]
+    assert d.count == count and d.explicit_count
+
+
+def test_a_handful_is_vague():
+    d = read("a handful of mushrooms")["mushroom"]
+    assert 2 <= d.count <= 6 and not d.explicit_count
+
+
+def test_possessors_are_not_things():
+    assert list(read("the farmer's dog next to a barn")) == ["dog", "barn"]
+    d = read("a child\u2019s red bicycle leaning against a fence")
+    assert list(d) == ["bicycle", "fence"] and d["bicycle"].color == "red"
+
+
+def test_distributive_colours_split_a_group():
+    d = read("four cars: one red, one blue and two white")
+    assert [(x.kind, x.count, x.color) for x in d.values()] == [("car", 1, "red"), ("car", 1, "blue"), ("car", 2, "white")]
+    d = read("three tents, a green one and a yellow one")
+    assert [(x.count, x.color) for x in d.values()] == [(1, "green"), (1, "yellow"), (1, None)]
+    assert read("two tents, one green, one blue and one red")["tent"].color is None   # more than two: not split
+
+
+def test_scenery_phrases_place_things_in_depth():
+    d = read("a barn in the foreground and a windmill in the distance")
+    assert d["windmill"].relations == [("behind", "barn", None)]
+    d = read("a boat, and far away a lighthouse on the horizon")
+    assert d["lighthouse"].relations == [("behind", "boat", None)] and d["boat"].relations == []
+    a = lexicon.analyze("a lighthouse on the far shore")
+    assert a.entities[0].relations == [] and a.ground == "sand"
+
+
+def test_relative_clauses_keep_their_relation():
+    assert read("a dog, which sits on a sofa, and a lamp")["dog"].relations == [("on", "sofa", None)]
+    assert read("a car that is parked behind the house")["car"].relations == [("behind", "house", None)]
+
+
+def test_a_shared_predicate_applies_to_both_subjects():
+    d = read("a red car and two trucks in front of a house")
+    assert d["car"].relations == d["truck"].relations == [("in_front_of", "house", None)]
+    d = read("a cat on a table and a dog under the chair")   # the table is an object, not a subject
+    assert d["table"].relations == [] and d["dog"].relations == [("under", "chair", None)]
+
+
+def test_place_words_inside_thing_names_name_no_place():
+    assert lexicon.analyze("a street lamp next to a bench").masked.count("street") == 0
+    assert list(read("a flower garden")) == []          # the garden's flowers come from the place
+
+
+@pytest.mark.parametrize("prompt", [
+    "a red blue car", "two cars, three cars", "no trees near a house", "a house without a car", "is there a dog?",
+    ", ".join(f"a {k}" for k in ["cube", "dog", "tree", "car", "house"] * 20), "un chat rouge sur une table",
+    "a " + "very " * 390 + "big dog", "'s 's , , . dozen dozen half a dog", "three cars: one red"])
+def test_bad_input_gives_a_scene_with_honest_counts(prompt):
+    res = pipeline.reader_only(prompt)
+    assert 1 <= len(res.scene.entities) <= pipeline.MAX_SLOTS + 6
+    assert all(1 <= e.count <= 2000 for e in res.scene.entities)
+
+
+def test_negation_contradiction_and_lists_are_visible():
+    res = pipeline.reader_only("no trees near a house")
+    assert [e.kind for e in res.scene.entities] == ["house"] and "no tree" in res.warnings[0]
+    assert lexicon.analyze("a cabin without any pine trees").negated == {"pine_tree"}
+    assert [e.kind for e in pipeline.reader_only("a house without a car").scene.entities] == ["house"]
+    assert "two colours" in pipeline.reader_only("a red blue car").warnings[0]
+    assert "more than one number" in " ".join(pipeline.reader_only("two cars, three cars").warnings)
+    many = pipeline.reader_only(", ".join(f"a {k}" for k in ["cube", "dog", "tree", "car", "house"] * 20))
+    assert sorted((e.kind, e.count) for e in many.scene.entities) == [
+        ("car", 20), ("cube", 20), ("dog", 20), ("house", 20), ("tree", 20)]
+    assert "grouped 95 repeats" in many.warnings[-1]
+
+
+def test_only_negated_things_is_a_clear_message():
+    with pytest.raises(ValueError, match="only names things that are not there"):
+        pipeline.generate("no trees", backend=None)
+    with pytest.raises(ValueError, match="at most 2000"):
+        pipeline.generate("a dog " * 400, backend=None)
