@@ -24,12 +24,13 @@ import numpy as np
 
 from ..scene_dsl import catalog, layout as layout_mod
 from ..scene_dsl.models import Scene
-from . import assets, camera as camera_mod, materials, world
+from . import assets, camera as camera_mod, materials, visibility, world
 
 COLLECTION_NAME = "Worldsmith"
 TAG = "worldsmith_root"  # custom property on the collection we own
 LEDGER = "worldsmith_objects"   # on that collection: JSON list of the object names a build made
 SAVED = "worldsmith_saved_settings"   # on the scene: the settings before the first build
+SEARCH_MAX = 400   # more named instances than this: the hinted view, no camera search
 
 
 @dataclass
@@ -39,6 +40,7 @@ class BuildResult:
     camera: bpy.types.Object
     layout: layout_mod.Layout
     warnings: list[str] = field(default_factory=list)
+    visibility: dict = field(default_factory=dict)   # entity instance name -> visibility.Visibility
 
 
 class _Created:
@@ -227,6 +229,11 @@ def build_scene(scene: Scene, bl_scene: bpy.types.Scene | None = None,
             obj.name = p.name  # now free, unless a user object has it
     result.collection[LEDGER] = json.dumps(sorted(o.name for o in result.collection.objects))
     bl_scene.camera = result.camera
+    # what the camera really shows, measured on the finished scene (the user's objects hide things too)
+    result.visibility = visibility.measure_scene(bl_scene, resolution)
+    hidden = visibility.hidden_warning(result.visibility)
+    if hidden:
+        result.warnings.append(hidden)
     bl_scene["worldsmith_dsl"] = scene.to_json()
     bl_scene["worldsmith_time_of_day"] = scene.time_of_day
     bl_scene["worldsmith_ground"] = scene.ground
@@ -277,8 +284,9 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
         created.add(obj)
         created.add(obj.data)
         obj.data["worldsmith"] = True
-    cam = _add_camera(coll, scene, lay, bl_scene, created, resolution)
-    return BuildResult(coll, roots, cam, lay, list(lay.warnings))
+    warnings = list(lay.warnings)
+    cam = _add_camera(coll, scene, lay, bl_scene, created, resolution, roots, warnings)
+    return BuildResult(coll, roots, cam, lay, warnings)
 
 
 def _center(lay) -> tuple[float, float]:
@@ -315,7 +323,10 @@ def _placement_points(lay: layout_mod.Layout) -> np.ndarray:
     return np.asarray(pts, dtype=float) if pts else np.zeros((1, 3))
 
 
-def _add_camera(coll, scene: Scene, lay, bl_scene, created: _Created, resolution) -> bpy.types.Object:
+def _add_camera(coll, scene: Scene, lay, bl_scene, created: _Created, resolution, roots=(),
+                warnings=None) -> bpy.types.Object:
+    """The camera: the best of a few candidate views around the DSL's hints (``camera.choose_view``)."""
+    warnings = [] if warnings is None else warnings
     hints = scene.camera
     lens = (hints.lens if hints and hints.lens else 35.0)
     if resolution:
@@ -327,8 +338,17 @@ def _add_camera(coll, scene: Scene, lay, bl_scene, created: _Created, resolution
         sub = [p for p in lay.placements if p.entity_id == hints.target]
         if sub:
             pts = _placement_points(layout_mod.Layout(sub))
-    loc, rot, _ = camera_mod.frame(pts, hints.view if hints else None, lens, aspect=w / max(h, 1),
-                                   zoom=(hints.zoom if hints and hints.zoom else 1.0))
+    view = hints.view if hints else None
+    zoom = hints.zoom if hints and hints.zoom else 1.0
+    if roots and len(roots) <= SEARCH_MAX:
+        choice = camera_mod.choose_view(pts, roots, view, lens, w / max(h, 1), zoom)
+        loc, rot = choice.location, choice.rotation
+        base = camera_mod.VIEWS.get(view, camera_mod.VIEWS[None])
+        if view is not None and tuple(choice.angles) != tuple(base):
+            warnings.append(f"camera: the view {view!r} as asked hides something named; moved to azimuth "
+                            f"{choice.angles[0]:.0f} deg, elevation {choice.angles[1]:.0f} deg, which shows more")
+    else:   # thousands of things: the hinted view (the search would cost more than it can gain)
+        loc, rot, _ = camera_mod.frame(pts, view, lens, aspect=w / max(h, 1), zoom=zoom)
     data = created.add(bpy.data.cameras.new("Worldsmith Camera"))
     data.lens = lens
     data.sensor_fit = "AUTO"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,13 +23,15 @@ def look_rotation(direction: np.ndarray) -> tuple[float, float, float]:
 
 
 def frame(points: np.ndarray, view: str | None = None, lens_mm: float = 35.0, aspect: float = 16 / 9,
-          zoom: float = 1.0, margin: float = 1.08, sensor_mm: float = 36.0):
+          zoom: float = 1.0, margin: float = 1.08, sensor_mm: float = 36.0,
+          angles: tuple[float, float] | None = None):
     """Camera location and rotation so that all ``points`` (N,3) are in view.
 
     The distance is solved exactly per point for the view direction, so the
-    frame is as tight as ``margin`` allows.
+    frame is as tight as ``margin`` allows. ``angles`` (azimuth, elevation in
+    degrees) overrides the named ``view``.
     """
-    az, el = VIEWS.get(view, VIEWS[None])
+    az, el = angles if angles is not None else VIEWS.get(view, VIEWS[None])
     az, el = math.radians(az), math.radians(el)
     # unit vector from the target toward the camera
     back = np.array([math.sin(az) * math.cos(el), -math.cos(az) * math.cos(el), math.sin(el)])
@@ -55,3 +58,83 @@ def frame(points: np.ndarray, view: str | None = None, lens_mm: float = 35.0, as
     if loc[2] < 0.3:
         loc[2] = 0.3
     return tuple(loc), look_rotation(center - loc), dist
+
+
+# ---------------------------------------------------------------------------
+# choosing among candidate views
+
+ELEVATION_STEPS = (0.0, 12.0, 24.0)     # raised views (lowered ones for views from above)
+YAW_STEPS = (-15.0, 15.0)               # turned views, tried only when no upright one shows everything
+
+
+@dataclass
+class Choice:
+    location: tuple
+    rotation: tuple
+    angles: tuple[float, float]
+    min_share: float
+    visible: int
+    composition: float
+    tried: int
+    hidden: list[str]
+
+
+def candidate_angles(view: str | None) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(upright candidates, turned candidates) as (azimuth, elevation) pairs around the hinted view.
+
+    Upright ones only change the height, so left stays left and in front stays in front from every one
+    of them; turned ones yaw a little (never past the side the hint looks from)."""
+    az, el = VIEWS.get(view, VIEWS[None])
+    steps = ELEVATION_STEPS if el < 60.0 else tuple(-2 * d for d in ELEVATION_STEPS)
+    els = [min(85.0, max(4.0, el + d)) for d in steps]
+    upright = [(az, e) for e in dict.fromkeys(els)]
+    turned = [] if el >= 80.0 else [(az + d, e) for d in YAW_STEPS for e in dict.fromkeys(els[:2])]
+    return upright, turned
+
+
+def composition(view, points: np.ndarray, el_deg: float) -> float:
+    """0..1: the subject's centre near a thirds line, the horizon away from the middle."""
+    u, v, z = view.project(points.mean(axis=0, keepdims=True))
+    cu, cv = float(u[0]), float(v[0])
+    thirds = 1.0 - min(3.0 * min(abs(cu - 1 / 3), abs(cu - 2 / 3), abs(cu - 0.5)),
+                       3.0 * min(abs(cv - 1 / 3), abs(cv - 2 / 3), abs(cv - 0.5)), 1.0)
+    horizon_v = 0.5 - 0.5 * math.tan(math.radians(el_deg)) / view.tan_v
+    horizon = min(1.0, abs(horizon_v - 0.5) / 0.15) if 0.0 < horizon_v < 1.0 else 1.0
+    return 0.5 * thirds + 0.5 * horizon
+
+
+def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, aspect: float, zoom: float,
+                trees=None, occluders=()) -> Choice:
+    """The candidate view that shows the most named entities, then the largest least-visible share, then
+    the best composition (``visibility.measure`` at its coarse search grid). The hinted view wins ties."""
+    from . import visibility as vis_mod
+    trees = trees or vis_mod.Trees()
+    upright, turned = candidate_angles(view)
+    best, best_key, tried = None, None, 0
+    for group in (upright, turned):
+        for k, ang in enumerate(group):
+            loc, rot, _ = frame(points, view, lens_mm, aspect, zoom, angles=ang)
+            mat = _matrix(loc, rot)
+            v = vis_mod.View.from_matrix(mat, lens_mm, 36.0, aspect)
+            vis = vis_mod.measure(roots, v, occluders, vis_mod.SEARCH_GRID, trees)
+            tried += 1
+            shares = [x.share for x in vis.values()]
+            n_vis = sum(x.visible for x in vis.values())
+            low = min(shares) if shares else 1.0
+            comp = composition(v, points, ang[1])
+            # prefer the hint: each step away costs a little, so only a real gain moves the camera
+            key = (n_vis, round(min(low, 0.6), 1), comp - 0.15 * k - (0.3 if group is turned else 0.0))
+            if best_key is None or key > best_key:
+                best_key = key
+                best = Choice(loc, rot, ang, low, n_vis, comp, 0,
+                              [x.name for x in vis.values() if not x.visible])
+        if best is not None and not best.hidden:
+            break
+    best.tried = tried
+    return best
+
+
+def _matrix(loc, rot) -> np.ndarray:
+    """World matrix of a camera at ``loc`` with Euler XYZ ``rot`` (no roll)."""
+    from mathutils import Euler, Matrix, Vector
+    return np.array(Matrix.Translation(Vector(loc)) @ Euler(rot, "XYZ").to_matrix().to_4x4())
