@@ -16,6 +16,7 @@ Data API only (no ``bpy.ops``), and entities that look the same share a mesh.
 from __future__ import annotations
 
 import json
+import time
 import zlib
 from dataclasses import dataclass, field
 
@@ -41,6 +42,7 @@ class BuildResult:
     layout: layout_mod.Layout
     warnings: list[str] = field(default_factory=list)
     visibility: dict = field(default_factory=dict)   # entity instance name -> visibility.Visibility
+    camera_s: float = 0.0                            # seconds the camera search took
 
 
 class _Created:
@@ -285,8 +287,9 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
         created.add(obj.data)
         obj.data["worldsmith"] = True
     warnings = list(lay.warnings)
+    t0 = time.perf_counter()
     cam = _add_camera(coll, scene, lay, bl_scene, created, resolution, roots, warnings)
-    return BuildResult(coll, roots, cam, lay, warnings)
+    return BuildResult(coll, roots, cam, lay, warnings, camera_s=time.perf_counter() - t0)
 
 
 def _center(lay) -> tuple[float, float]:

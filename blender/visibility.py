@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from mathutils import Matrix, Vector
+from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 
 MIN_SHARE = 0.30
@@ -151,45 +151,52 @@ def measure(objects, view: View, occluders=(), grid: tuple[int, int] = GRID,
     owner = np.full(gw * gh, -1, np.int64)
     alone = np.zeros(len(objects), np.int64)
     named = set(objects)
-    every = list(objects) + [o for o in occluders if o not in named]
+    every = [o for o in list(objects) + [o for o in occluders if o not in named]]
+    rays = _pixel_rays(view, grid, 0, 0, gw, gh).reshape(gh, gw, 3)
+    pix_ids = np.arange(gw * gh).reshape(gh, gw)
+    items = []
     for k, obj in enumerate(every):
         if obj.type != "MESH" or obj.data is None:
             continue
         tree, box = trees.get(obj.data)
-        if tree is None:
+        if tree is not None:
+            items.append((k, obj, tree, box, _matrix(obj)))
+    if not items:
+        return {o.name: Visibility(o.name, 0.0, 0.0, 0.0) for o in objects}
+    mats = np.array([np.array(it[4], dtype=float) for it in items])            # (n, 4, 4)
+    boxes = np.array([it[3] for it in items])                                   # (n, 8, 3)
+    world = np.einsum("nij,nkj->nki", mats[:, :3, :3], boxes) + mats[:, None, :3, 3]
+    u, v, z = view.project(world.reshape(-1, 3))
+    u, v, z = u.reshape(-1, 8), v.reshape(-1, 8), z.reshape(-1, 8)
+    invs = np.linalg.inv(mats)
+    for n, (k, obj, tree, _box, m) in enumerate(items):
+        zn = z[n]
+        if (zn <= 1e-6).all():
             continue
-        m = _matrix(obj)
-        mw = np.array(m, dtype=float)
-        world_box = box @ mw[:3, :3].T + mw[:3, 3]
-        u, v, z = view.project(world_box)
-        if (z <= 1e-6).all():
-            continue
-        if (z <= 1e-6).any():
+        if (zn <= 1e-6).any():
             x0, y0, x1, y1 = 0, 0, gw, gh   # the box reaches behind the camera: test the whole frame
         else:
-            x0 = max(0, int(math.floor(u.min() * gw)))
-            x1 = min(gw, int(math.ceil(u.max() * gw)))
-            y0 = max(0, int(math.floor(v.min() * gh)))
-            y1 = min(gh, int(math.ceil(v.max() * gh)))
+            x0 = max(0, int(math.floor(u[n].min() * gw)))
+            x1 = min(gw, int(math.ceil(u[n].max() * gw)))
+            y0 = max(0, int(math.floor(v[n].min() * gh)))
+            y1 = min(gh, int(math.ceil(v[n].max() * gh)))
         if x1 <= x0 or y1 <= y0:
             continue
-        dirs = _pixel_rays(view, grid, x0, y0, x1, y1)
-        inv = np.array(m.inverted(), dtype=float)
+        inv = invs[n]
         local_o = Vector(inv[:3, :3] @ view.origin + inv[:3, 3])
-        ldirs = dirs @ inv[:3, :3].T
-        norms = np.linalg.norm(ldirs, axis=1)
-        cols = np.arange(x0, x1)
-        idx = (np.arange(y0, y1)[:, None] * gw + cols[None, :]).ravel()
+        ldirs = rays[y0:y1, x0:x1].reshape(-1, 3) @ inv[:3, :3].T
+        idx = pix_ids[y0:y1, x0:x1].ravel()
         cast = tree.ray_cast
-        hits = []
+        hi, hd = [], []
         for i, d in enumerate(ldirs.tolist()):
             dist = cast(local_o, d)[3]
             if dist is not None:
-                hits.append((i, dist))
-        if not hits:
+                hi.append(i)
+                hd.append(dist)
+        if not hi:
             continue
-        hi = np.array([h[0] for h in hits], np.int64)
-        hd = np.array([h[1] for h in hits]) / norms[hi]
+        hi = np.array(hi, np.int64)
+        hd = np.array(hd) / np.linalg.norm(ldirs[hi], axis=1)
         pix = idx[hi]
         if k < len(objects):
             alone[k] = len(hi)
