@@ -51,6 +51,11 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
                                 description="Default render engine for new scenes")
     render_samples: IntProperty(name="Samples", default=32, min=1, max=65536,
                                 description="Default render samples for new scenes")
+    dressing: EnumProperty(name="Dressing", default="light",
+                           items=(("none", "None", "The bare ground: only what the scene names"),
+                                  ("light", "Light", "A backdrop and a little scatter around the subject"),
+                                  ("full", "Full", "A denser world: more scatter, leaves, a fuller backdrop")),
+                           description="The world Worldsmith adds around the scene (never labelled or counted)")
 
     def draw(self, context):
         layout = self.layout
@@ -74,6 +79,7 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
         col = layout.column(heading="Render Defaults")
         col.prop(self, "render_engine")
         col.prop(self, "render_samples")
+        col.prop(self, "dressing")
 
 
 class Defaults:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..scene_dsl import catalog, layout as layout_mod
 from ..scene_dsl.models import Scene
-from . import assets, camera as camera_mod, materials, visibility, world
+from . import assets, camera as camera_mod, dressing as dressing_mod, materials, visibility, world
 
 COLLECTION_NAME = "Worldsmith"
 TAG = "worldsmith_root"  # custom property on the collection we own
@@ -202,20 +202,24 @@ def remove(bl_scene: bpy.types.Scene) -> tuple[int, list[str]]:
                 setattr(vs, key, saved[key])
             except (TypeError, ValueError):
                 notes.append(f"could not restore the scene's {key.replace('_', ' ')} {saved[key]!r}")
-    for key in (SAVED, "worldsmith_dsl", "worldsmith_time_of_day", "worldsmith_ground", "worldsmith_warnings"):
+    for key in (SAVED, "worldsmith_dsl", "worldsmith_time_of_day", "worldsmith_ground", "worldsmith_warnings",
+                "worldsmith_dressing"):
         if key in bl_scene:
             del bl_scene[key]
     return n, notes
 
 
 def build_scene(scene: Scene, bl_scene: bpy.types.Scene | None = None,
-                layout: layout_mod.Layout | None = None, resolution: tuple[int, int] | None = None) -> BuildResult:
-    """Build ``scene`` into ``bl_scene`` (default: the context scene), replacing a previous build."""
+                layout: layout_mod.Layout | None = None, resolution: tuple[int, int] | None = None,
+                dressing: str = dressing_mod.DEFAULT) -> BuildResult:
+    """Build ``scene`` into ``bl_scene`` (default: the context scene), replacing a previous build.
+    ``dressing`` (none, light, full) is the world around the subject (``dressing.py``)."""
     bl_scene = bl_scene or bpy.context.scene
+    dressing_mod.validate(dressing)
     lay = layout or layout_mod.solve(scene)
     created = _Created()
     try:
-        result = _build(scene, bl_scene, lay, created, resolution)
+        result = _build(scene, bl_scene, lay, created, resolution, dressing)
     except BaseException:
         created.remove_all()
         materials.remove_unused()
@@ -239,12 +243,14 @@ def build_scene(scene: Scene, bl_scene: bpy.types.Scene | None = None,
     bl_scene["worldsmith_dsl"] = scene.to_json()
     bl_scene["worldsmith_time_of_day"] = scene.time_of_day
     bl_scene["worldsmith_ground"] = scene.ground
+    bl_scene["worldsmith_dressing"] = dressing
     bl_scene["worldsmith_warnings"] = list(result.warnings)
     world.setup_world(bl_scene, scene.time_of_day)
     return result
 
 
-def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, resolution) -> BuildResult:
+def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, resolution,
+           dressing: str = "none") -> BuildResult:
     coll = created.add(bpy.data.collections.new(COLLECTION_NAME + " (building)"))
     coll[TAG] = True
     meshes: dict[tuple, bpy.types.Mesh] = {}
@@ -289,7 +295,21 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
     warnings = list(lay.warnings)
     t0 = time.perf_counter()
     cam = _add_camera(coll, scene, lay, bl_scene, created, resolution, roots, warnings)
-    return BuildResult(coll, roots, cam, lay, warnings, camera_s=time.perf_counter() - t0)
+    camera_s = time.perf_counter() - t0
+    _add_dressing(coll, scene, lay, dressing, (cam.location.x, cam.location.y), created)
+    return BuildResult(coll, roots, cam, lay, warnings, camera_s=camera_s)
+
+
+def _add_dressing(coll, scene: Scene, lay, level: str, camera_xy, created: _Created) -> None:
+    """The dressing's pieces, one object each, tagged ``worldsmith_role = "dressing"`` (never labelled)."""
+    for piece in dressing_mod.plan(scene, lay, level, camera_xy):
+        me = created.add(mesh_from_data(f"WS {piece.name}", piece.data))
+        for hex_, preset in piece.materials:
+            me.materials.append(materials.material(hex_, preset))
+        obj = created.add(bpy.data.objects.new(f"Worldsmith {piece.name}", me))
+        obj["worldsmith_role"] = "dressing"
+        obj["worldsmith_dressing"] = level
+        coll.objects.link(obj)
 
 
 def _center(lay) -> tuple[float, float]:
