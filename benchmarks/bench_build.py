@@ -1,7 +1,8 @@
 """Benchmark the builder: 10,000 mixed entities into a fresh Blender scene.
 
 ``run()`` returns a dict of seconds (medians over ``repeats``) and prints it;
-``python benchmarks/bench_build.py [n] [--profile]`` runs it from the shell.
+``python benchmarks/bench_build.py [n] [--profile]`` runs it from the shell;
+``--dressing [--no-render]`` times ``--dressing none/light/full`` at 10, 100 and 1,000 entities.
 
 * ``build_s``: ``builder.build_scene`` with a precomputed layout, so only the
   bpy side is timed (meshes, materials, objects, links, world, camera);
@@ -77,6 +78,38 @@ def run(n: int = 10_000, repeats: int = 3) -> dict:
     return out
 
 
+def dressing_cost(sizes=(10, 100, 1000), levels=("none", "light", "full"), render: bool = True,
+                  resolution=(320, 180), samples: int = 4) -> dict:
+    """Build (and Cycles render) time of ``make_scene(n)`` on grass with each dressing level.
+
+    ``build_s`` is ``builder.build_scene`` with the layout solved beforehand (camera search, visibility
+    and dressing included); ``render_s`` a Cycles CPU render at ``resolution`` and ``samples``."""
+    from worldsmith.blender import render as render_mod
+    import tempfile
+    out: dict = {}
+    for n in sizes:
+        scene = make_scene(n, group=max(1, min(50, n // 10)))
+        lay = layout_mod.solve(scene)
+        for level in levels:
+            times = []
+            for _ in range(2):
+                bl = _fresh()
+                t0 = time.perf_counter()
+                builder.build_scene(scene, bl, layout=lay, resolution=resolution, dressing=level)
+                times.append(time.perf_counter() - t0)
+            rec = {"build_s": round(min(times), 3),
+                   "dressing_objects": sum(1 for o in bl.objects if o.get("worldsmith_role") == "dressing")}
+            if render:
+                with tempfile.TemporaryDirectory() as d:
+                    t0 = time.perf_counter()
+                    render_mod.render_still(bl, f"{d}/r.png", render_mod.RenderSettings(
+                        "cycles", samples=samples, resolution=resolution, denoise=False))
+                    rec["render_s"] = round(time.perf_counter() - t0, 2)
+            out[f"{n}/{level}"] = rec
+            print(f"{n:>5} entities, dressing {level:5s}: {rec}", flush=True)
+    return out
+
+
 def profile(n: int = 10_000) -> None:
     import cProfile
     import pstats
@@ -95,5 +128,7 @@ if __name__ == "__main__":
     count = int(args[0]) if args else 10_000
     if "--profile" in sys.argv:
         profile(count)
+    elif "--dressing" in sys.argv:
+        dressing_cost(render="--no-render" not in sys.argv)
     else:
         run(count)

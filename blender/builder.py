@@ -32,6 +32,8 @@ TAG = "worldsmith_root"  # custom property on the collection we own
 LEDGER = "worldsmith_objects"   # on that collection: JSON list of the object names a build made
 SAVED = "worldsmith_saved_settings"   # on the scene: the settings before the first build
 SEARCH_MAX = 400   # more named instances than this: the hinted view, no camera search
+LIT_WINDOW = "#ffb866"   # buildings' windows at dusk and night: warm light from inside
+MEASURE_MAX = 2000  # the DSL's cap per prompt; beyond (engine-side stress scenes) no visibility report
 
 
 @dataclass
@@ -236,7 +238,8 @@ def build_scene(scene: Scene, bl_scene: bpy.types.Scene | None = None,
     result.collection[LEDGER] = json.dumps(sorted(o.name for o in result.collection.objects))
     bl_scene.camera = result.camera
     # what the camera really shows, measured on the finished scene (the user's objects hide things too)
-    result.visibility = visibility.measure_scene(bl_scene, resolution)
+    if len(result.objects) <= MEASURE_MAX:
+        result.visibility = visibility.measure_scene(bl_scene, resolution)
     hidden = visibility.hidden_warning(result.visibility)
     if hidden:
         result.warnings.append(hidden)
@@ -268,7 +271,10 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
         if me is None:
             me = created.add(mesh_from_data(f"WS {p.kind}", assets.build(p.kind, variant)))
             for part_value in spec.parts.values():
-                me.materials.append(materials.part_material(part_value, color, e.material, p.kind))
+                if dark and part_value == "glass" and spec.category == "structure":
+                    me.materials.append(materials.material(LIT_WINDOW, "emissive"))   # lit from inside
+                else:
+                    me.materials.append(materials.part_material(part_value, color, e.material, p.kind))
             meshes[key] = me
         obj = created.add(bpy.data.objects.new(p.name, me))
         obj.location = p.position
@@ -367,7 +373,7 @@ def _add_camera(coll, scene: Scene, lay, bl_scene, created: _Created, resolution
         choice = camera_mod.choose_view(pts, roots, view, lens, w / max(h, 1), zoom)
         loc, rot = choice.location, choice.rotation
         base = camera_mod.VIEWS.get(view, camera_mod.VIEWS[None])
-        if view is not None and tuple(choice.angles) != tuple(base):
+        if view is not None and tuple(choice.angles) != tuple(base):  # (a raised aim alone is no change)
             warnings.append(f"camera: the view {view!r} as asked hides something named; moved to azimuth "
                             f"{choice.angles[0]:.0f} deg, elevation {choice.angles[1]:.0f} deg, which shows more")
     else:   # thousands of things: the hinted view (the search would cost more than it can gain)
