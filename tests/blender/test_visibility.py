@@ -45,3 +45,24 @@ def test_the_build_reports_hidden_entities(bl_scene):
     hidden = [v.name for v in res.visibility.values() if not v.visible]
     assert bool(hidden) == any("hidden from the camera" in w for w in res.warnings)
     assert list(bl_scene["worldsmith_warnings"]) == res.warnings
+
+
+def test_a_top_view_that_hides_a_thing_under_a_table_moves_with_a_warning(bl_scene):
+    doc = ('{"camera": {"view": "top"}, "entities": [{"id": "t", "kind": "table"},'
+           ' {"id": "c", "kind": "cat", "relations": [{"type": "under", "target": "t"}]}]}')
+    res = builder.build_scene(parse_scene(doc), bl_scene, resolution=(480, 270), dressing="none")
+    assert res.visibility["c"].visible and res.visibility["t"].visible
+    assert any("camera: the view 'top'" in w for w in res.warnings)
+    assert bl_scene.camera.location.z > 0.5
+
+
+def test_one_tiny_thing_and_many_things_are_framed(bl_scene):
+    from worldsmith.benchmarks.scenebench import checker
+    tiny = builder.build_scene(parse_scene('{"entities": [{"id": "f", "kind": "flower"}]}'), bl_scene,
+                               resolution=(480, 270), dressing="none")
+    assert tiny.visibility["f"].visible and tiny.visibility["f"].pixels > 1000   # framed close, not a speck
+    many = ('{"entities": [' + ", ".join(f'{{"id": "e{i}", "kind": "{k}", "count": 50}}' for i, k in
+                                         enumerate(["rock", "bush", "cow", "bench"] * 3)) + "]}")
+    res = builder.build_scene(parse_scene(many), bl_scene, resolution=(480, 270), dressing="light")
+    assert len(res.objects) == 600 and len(res.visibility) == 600   # (2,000: bench_visibility, bench_build)
+    assert checker.check(bl_scene, []).results[0].ok          # plausible.in_view: every one inside the frame
