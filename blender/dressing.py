@@ -97,22 +97,40 @@ def _allowed(pts: np.ndarray, lay, cam_xy) -> np.ndarray:
     ok = np.ones(len(pts), dtype=bool)
     if not lay.placements:
         return ok
+    # footprints (grown by CLEAR_M, and by one cell so the grid errs on the safe side) on an occupancy grid
     fp = np.array([p.footprint for p in lay.placements])           # (m, 4)
-    for lo in range(0, len(fp), 256):                               # bounded memory with thousands of entities
-        f = fp[lo:lo + 256]
-        inside = ((pts[:, None, 0] > f[None, :, 0] - CLEAR_M) & (pts[:, None, 0] < f[None, :, 2] + CLEAR_M)
-                  & (pts[:, None, 1] > f[None, :, 1] - CLEAR_M) & (pts[:, None, 1] < f[None, :, 3] + CLEAR_M))
-        ok &= ~inside.any(axis=1)
+    cell = 0.25
+    lo = np.minimum(pts.min(axis=0), fp[:, :2].min(axis=0)) - CLEAR_M - cell
+    hi = np.maximum(pts.max(axis=0), fp[:, 2:].max(axis=0)) + CLEAR_M + cell
+    shape = np.ceil((hi - lo) / cell).astype(int) + 1
+    if shape[0] * shape[1] <= 40_000_000:
+        occ = np.zeros(shape, dtype=bool)
+        g0 = np.floor((fp[:, :2] - CLEAR_M - lo) / cell).astype(int) - 1
+        g1 = np.ceil((fp[:, 2:] + CLEAR_M - lo) / cell).astype(int) + 1
+        for (a, b), (c, d) in zip(g0.tolist(), g1.tolist()):
+            occ[max(a, 0):c + 1, max(b, 0):d + 1] = True
+        gi = np.floor((pts - lo) / cell).astype(int)
+        ok &= ~occ[gi[:, 0], gi[:, 1]]
+    else:                                                           # a vast scene: test rectangles directly
+        for k in range(0, len(fp), 256):
+            f = fp[k:k + 256]
+            inside = ((pts[:, None, 0] > f[None, :, 0] - CLEAR_M) & (pts[:, None, 0] < f[None, :, 2] + CLEAR_M)
+                      & (pts[:, None, 1] > f[None, :, 1] - CLEAR_M) & (pts[:, None, 1] < f[None, :, 3] + CLEAR_M))
+            ok &= ~inside.any(axis=1)
     if cam_xy is not None:
         cam = np.asarray(cam_xy, dtype=float)
         small = [p for p in lay.placements if p.size[2] < SMALL_M][:400]
-        for p in small:
-            c = np.array(p.position[:2])
-            seg = c - cam
-            L2 = float(seg @ seg) or 1.0
-            t = np.clip(((pts - cam) @ seg) / L2, 0.0, 1.0)
-            d = np.linalg.norm(pts - (cam + t[:, None] * seg), axis=1)
-            ok &= d > max(p.half_extents) + CLEAR_M
+        if small:
+            cs = np.array([p.position[:2] for p in small], dtype=float)          # (m, 2)
+            seg = cs - cam
+            l2 = np.maximum((seg * seg).sum(axis=1), 1e-9)
+            keep = np.array([max(p.half_extents) for p in small]) + CLEAR_M
+            rel = pts - cam
+            for k in range(0, len(small), 64):                                 # (n, 64) at a time
+                t = np.clip((rel @ seg[k:k + 64].T) / l2[k:k + 64], 0.0, 1.0)
+                dx = rel[:, None, 0] - t * seg[None, k:k + 64, 0]
+                dy = rel[:, None, 1] - t * seg[None, k:k + 64, 1]
+                ok &= ~((dx * dx + dy * dy) <= keep[None, k:k + 64] ** 2).any(axis=1)
     return ok
 
 

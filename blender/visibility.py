@@ -228,28 +228,30 @@ def measure(objects, view: View, occluders=(), grid: tuple[int, int] = GRID,
     return out
 
 
-def scene_objects(bl_scene):
+def scene_objects(bl_scene, dressing: bool = False):
     """(named roots, occluders) of a built scene: roots carry ``worldsmith_id``; occluders are the other
-    visible mesh objects except the ground (nothing stands below it)."""
+    visible mesh objects except the ground (nothing stands below it) and, unless ``dressing``, the
+    dressing (placed by construction where it hides nothing named; its many small pieces would only
+    slow the measurement down: the dressing tests measure with it)."""
     roots, others = [], []
     for o in bl_scene.objects:
         if o.type != "MESH" or o.hide_render:
             continue
         if "worldsmith_id" in o and "worldsmith_kind" in o:
             roots.append(o)
-        elif o.get("worldsmith_role") != "ground":
+        elif o.get("worldsmith_role") not in ("ground", None if dressing else "dressing"):
             others.append(o)
     return roots, others
 
 
 def measure_scene(bl_scene, resolution: tuple[int, int] | None = None, grid: tuple[int, int] = GRID,
-                  camera=None) -> dict[str, Visibility]:
+                  camera=None, dressing: bool = False) -> dict[str, Visibility]:
     """Visible share of every named entity of a built scene from its camera."""
     cam = camera or bl_scene.camera
     if cam is None:
         return {}
     res = resolution or (bl_scene.render.resolution_x, bl_scene.render.resolution_y)
-    roots, others = scene_objects(bl_scene)
+    roots, others = scene_objects(bl_scene, dressing)
     return measure(roots, View.from_camera(cam, res), others, grid)
 
 
