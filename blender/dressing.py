@@ -37,6 +37,7 @@ SMALL_M = 1.2          # named things under this height keep the camera's line t
 DENSITY = {"light": 0.35, "full": 0.9}    # scatter items per square metre
 MAX_SCATTER = {"light": 2500, "full": 8000}
 SEA_KINDS = {"boat", "lighthouse"}
+SEA_DEPTH = 1800.0     # the sea reaches this far beyond the shore (the ground is 4 km across)
 TREE_KINDS = {"pine_tree", "tree"}
 
 
@@ -85,7 +86,7 @@ def _pebble() -> mesh.MeshData:
 
 
 def _drift() -> mesh.MeshData:
-    return mesh.icosphere(1, 0.5, (0.0, 0.0, 0.0), scale=(1.6, 0.9, 0.45))
+    return mesh.icosphere(1, 0.5, (0.0, 0.0, -0.04), scale=(2.2, 1.3, 0.3), smooth=True)   # low, soft
 
 
 def _leaf() -> mesh.MeshData:
@@ -190,9 +191,11 @@ def _backdrop(rng, scene, level, center, radius, forward) -> list[Piece]:
     if ground in ("grass", "dirt", "snow", "sand", "water"):
         sea = ground == "sand" and kinds & SEA_KINDS
         if sea:
-            out.append(Piece("Dressing sea", mesh.plane((8.0 * far, 4.0 * far), 0.01),
-                             [("#1d5a73", "water_surface")]))
-            out[-1].data = mesh.transformed(out[-1].data, offset=(*(center + forward * (far + 2.0 * far)), 0.0))
+            # from the shore (``far`` beyond the scene) to the ground's far edge: the horizon is the sea's
+            yaw = math.atan2(forward[1], forward[0]) - math.pi / 2
+            at = center + forward * (far + SEA_DEPTH / 2)
+            out.append(Piece("Dressing sea", tile(mesh.plane((2 * SEA_DEPTH, SEA_DEPTH), 0.01), at[None, :],
+                                                  np.ones(1), np.array([yaw])), [("#1d5a73", "water_surface")]))
         else:
             hill = assets.build("hill", 0)
             n = 9 if level == "light" else 16
