@@ -57,13 +57,13 @@ def run(n: int = 10_000, repeats: int = 3) -> dict:
     for _ in range(repeats):
         bl = _fresh()
         t0 = time.perf_counter()
-        res = builder.build_scene(scene, bl, layout=lay, resolution=(960, 540))
+        res = builder.build_scene(scene, bl, layout=lay, resolution=(960, 540), dressing="none")
         build.append(time.perf_counter() - t0)
         assert len(res.objects) == n
     for _ in range(max(1, repeats - 2)):
         bl = _fresh()
         t0 = time.perf_counter()
-        builder.build_scene(scene, bl, resolution=(960, 540))
+        builder.build_scene(scene, bl, resolution=(960, 540), dressing="none")
         full.append(time.perf_counter() - t0)
     bl = _fresh()
     builder.build_scene(scene, bl, layout=lay)

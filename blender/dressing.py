@@ -75,7 +75,8 @@ def tile(base: mesh.MeshData, xy: np.ndarray, scale: np.ndarray, yaw: np.ndarray
 
 
 def _tuft() -> mesh.MeshData:
-    blades = [mesh.transformed(mesh.cone(0.035, 0.22, 3), (1.0, 1.0, 1.0), a, (0.04 * math.cos(a), 0.04 * math.sin(a), 0),
+    blades = [mesh.transformed(mesh.cone(0.035, 0.22, 3), (1.0, 1.0, 1.0), a,
+                               (0.04 * math.cos(a), 0.04 * math.sin(a), 0),
                                rot_x=0.25 * math.cos(a), rot_y=0.25 * math.sin(a))
               for a in (0.0, 2.1, 4.2)]
     return mesh.merge(blades)
@@ -144,10 +145,15 @@ def _bounds(lay) -> tuple[np.ndarray, float]:
 
 
 def _scatter(rng, lay, level, ground, cam_xy, center, radius) -> list[Piece]:
-    kinds = {"grass": [("tufts", _tuft, [("#4f7f34", "grass")], 0.7), ("pebbles", _pebble, [("#8d8a83", "stone")], 0.3)],
-             "dirt": [("pebbles", _pebble, [("#6f655a", "stone")], 0.6), ("tufts", _tuft, [("#7d7a3a", "grass")], 0.4)],
-             "sand": [("pebbles", _pebble, [("#b9a98a", "stone")], 0.6), ("tufts", _tuft, [("#9a9a55", "grass")], 0.15)],
-             "snow": [("drifts", _drift, [("#f4f6fa", "snow")], 0.25), ("pebbles", _pebble, [("#5b5a58", "stone")], 0.2)],
+    # ground -> [(name, geometry, materials, share of the density)]; light takes the first only
+    kinds = {"grass": [("tufts", _tuft, [("#4f7f34", "grass")], 0.7),
+                       ("pebbles", _pebble, [("#8d8a83", "stone")], 0.3)],
+             "dirt": [("pebbles", _pebble, [("#6f655a", "stone")], 0.6),
+                      ("tufts", _tuft, [("#7d7a3a", "grass")], 0.4)],
+             "sand": [("pebbles", _pebble, [("#b9a98a", "stone")], 0.6),
+                      ("tufts", _tuft, [("#9a9a55", "grass")], 0.15)],
+             "snow": [("drifts", _drift, [("#f4f6fa", "snow")], 0.25),
+                      ("pebbles", _pebble, [("#5b5a58", "stone")], 0.2)],
              "stone": [("pebbles", _pebble, [("#77736d", "stone")], 0.8)],
              }.get(ground, [])
     if level == "light":
