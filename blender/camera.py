@@ -77,6 +77,8 @@ def frame(points: np.ndarray, view: str | None = None, lens_mm: float = 35.0, as
 
 ELEVATION_STEPS = (0.0, 12.0, 24.0)     # raised views (lowered ones for views from above)
 YAW_STEPS = (-15.0, 15.0)               # turned views, tried only when no upright one shows everything
+SEARCH_PIXEL_MARGIN = 1.3               # see choose_view
+MAX_TILT_STEPBACK = 1.25                 # a raised aim may move the camera back this much, no more
 
 
 @dataclass
@@ -131,14 +133,24 @@ def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, asp
     grid = vis_mod.SEARCH_GRID if len(roots) <= 60 else (64, 36)
     base_el = upright[0][1]
     best, best_key, tried = None, None, 0
+    level_dist: dict[float, float] = {}
     for group in (upright, turned):
         for az, el, tilt in group:
-            loc, rot, _ = frame(points, view, lens_mm, aspect, zoom, angles=(az, el), tilt=tilt)
+            loc, rot, dist = frame(points, view, lens_mm, aspect, zoom, angles=(az, el), tilt=tilt)
+            if tilt:
+                plain = level_dist.get(el) or frame(points, view, lens_mm, aspect, zoom, angles=(az, el))[2]
+                level_dist[el] = plain
+                if dist > MAX_TILT_STEPBACK * plain:
+                    continue       # the horizon would cost the subject too much of the frame
+            else:
+                level_dist.setdefault(el, dist)
             v = vis_mod.View.from_matrix(_matrix(loc, rot), lens_mm, 36.0, aspect)
             vis = vis_mod.measure(roots, v, occluders, grid, trees)
             tried += 1
             shares = [x.share for x in vis.values()]
-            n_vis = sum(x.visible for x in vis.values())
+            # the coarse grid's pixel counts are estimates: count a thing as shown with a margin
+            n_vis = sum(x.share >= vis_mod.MIN_SHARE and x.pixels >= SEARCH_PIXEL_MARGIN * vis_mod.MIN_PIXELS
+                        for x in vis.values())
             low = min(shares) if shares else 1.0
             comp = composition(v, points, el - tilt)
             # prefer the hint: each step away costs a little, so only a real gain moves the camera

@@ -223,10 +223,11 @@ def _backdrop(rng, scene, level, center, radius, forward) -> list[Piece]:
                              [("#5b4632", "bark"), ("#24502b" if kind == "pine_tree" else "#3c6b2e", "leaf")]))
     elif ground in ("concrete", "stone"):
         n = 30 if level == "light" else 70
-        pts = _arc(rng, center, forward, 1.3 * far, n, 70.0)
-        scale = np.stack([rng.uniform(8, 18, n), rng.uniform(8, 18, n), rng.uniform(12, 60, n)], axis=1)
+        # far enough to read as a skyline (a tower block some 2-4 degrees above the horizon), hazy blue-grey
+        pts = _arc(rng, center, forward, 4.0 * far, n, 60.0)
+        scale = np.stack([rng.uniform(10, 22, n), rng.uniform(10, 22, n), rng.uniform(15, 45, n)], axis=1)
         out.append(Piece("Dressing skyline", tile(mesh.box(), pts, scale, np.zeros(n)),
-                         [("#8c9098", "concrete")]))
+                         [("#9aa3b0", "concrete")]))
     return out
 
 
