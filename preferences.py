@@ -97,6 +97,11 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
     recipes_dir: StringProperty(name="Recipes", default="", subtype="DIR_PATH", update=_recipes_changed,
                                 description="A folder of your own recipe files (*.toml, *.json): their kinds "
                                             "join the catalog; a broken recipe is left out with a warning")
+    dressing: EnumProperty(name="Dressing", default="light",
+                           items=(("none", "None", "The bare ground: only what the scene names"),
+                                  ("light", "Light", "A backdrop and a little scatter around the subject"),
+                                  ("full", "Full", "A denser world: more scatter, leaves, a fuller backdrop")),
+                           description="The world Worldsmith adds around the scene (never labelled or counted)")
 
     def draw(self, context):
         layout = self.layout
@@ -121,6 +126,7 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
         col = layout.column(heading="Render Defaults")
         col.prop(self, "render_engine")
         col.prop(self, "render_samples")
+        col.prop(self, "dressing")
         col = layout.column(heading="Agents (MCP)")
         col.prop(self, "live_enabled")
         col.prop(self, "live_port")

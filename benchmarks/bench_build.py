@@ -4,6 +4,7 @@
 ``python benchmarks/bench_build.py [n] [--profile] [--kinds procedural|recipe|all]`` runs it from
 the shell; ``--compare`` builds a 1,000-entity scene of recipe kinds and one of procedural kinds
 (``compare()``: cold, with every kind's geometry made afresh, and warm).
+``--dressing [--no-render]`` times ``--dressing none/light/full`` at 10, 100 and 1,000 entities.
 
 * ``build_s``: ``builder.build_scene`` with a precomputed layout, so only the
   bpy side is timed (meshes, materials, objects, links, world, camera);
@@ -67,13 +68,13 @@ def run(n: int = 10_000, repeats: int = 3, origin: str = "procedural") -> dict:
     for _ in range(repeats):
         bl = _fresh()
         t0 = time.perf_counter()
-        res = builder.build_scene(scene, bl, layout=lay, resolution=(960, 540))
+        res = builder.build_scene(scene, bl, layout=lay, resolution=(960, 540), dressing="none")
         build.append(time.perf_counter() - t0)
         assert len(res.objects) == n
     for _ in range(max(1, repeats - 2)):
         bl = _fresh()
         t0 = time.perf_counter()
-        builder.build_scene(scene, bl, resolution=(960, 540))
+        builder.build_scene(scene, bl, resolution=(960, 540), dressing="none")
         full.append(time.perf_counter() - t0)
     bl = _fresh()
     builder.build_scene(scene, bl, layout=lay)
@@ -101,19 +102,52 @@ def compare(n: int = 1_000, repeats: int = 3, group: int = 4) -> dict:
         recipe._unit_shape.cache_clear()
         bl = _fresh()
         t0 = time.perf_counter()
-        res = builder.build_scene(scene, bl, layout=lay, resolution=(960, 540))
+        res = builder.build_scene(scene, bl, layout=lay, resolution=(960, 540), dressing="none")
         cold = time.perf_counter() - t0
         assert len(res.objects) == n
         warm = []
         for _ in range(repeats):
             bl = _fresh()
             t0 = time.perf_counter()
-            builder.build_scene(scene, bl, layout=lay, resolution=(960, 540))
+            builder.build_scene(scene, bl, layout=lay, resolution=(960, 540), dressing="none")
             warm.append(time.perf_counter() - t0)
         out[origin] = {"kinds": len({e.kind for e in scene.entities}), "cold_s": cold,
                        "warm_s": statistics.median(warm)}
         print(f"{origin:>11}: {n} entities of {out[origin]['kinds']} kinds  cold {cold:.3f} s  "
               f"warm {out[origin]['warm_s']:.3f} s")
+
+
+def dressing_cost(sizes=(10, 100, 1000), levels=("none", "light", "full"), render: bool = True,
+                  resolution=(320, 180), samples: int = 4) -> dict:
+    """Build (and Cycles render) time of ``make_scene(n)`` on grass with each dressing level.
+
+    ``build_s`` is ``builder.build_scene`` with the layout solved beforehand (camera search, visibility
+    and dressing included), wall and CPU time (``build_cpu_s``: honest on a shared machine); ``render_s``
+    a Cycles CPU render at ``resolution`` and ``samples``."""
+    from worldsmith.blender import render as render_mod
+    import tempfile
+    out: dict = {}
+    for n in sizes:
+        scene = make_scene(n, group=max(1, min(50, n // 10)))
+        lay = layout_mod.solve(scene)
+        for level in levels:
+            times, cpu = [], []
+            for _ in range(2):
+                bl = _fresh()
+                t0, c0 = time.perf_counter(), time.process_time()
+                builder.build_scene(scene, bl, layout=lay, resolution=resolution, dressing=level)
+                times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+            rec = {"build_s": round(min(times), 3), "build_cpu_s": round(min(cpu), 3),
+                   "dressing_objects": sum(1 for o in bl.objects if o.get("worldsmith_role") == "dressing")}
+            if render:
+                with tempfile.TemporaryDirectory() as d:
+                    t0 = time.perf_counter()
+                    render_mod.render_still(bl, f"{d}/r.png", render_mod.RenderSettings(
+                        "cycles", samples=samples, resolution=resolution, denoise=False))
+                    rec["render_s"] = round(time.perf_counter() - t0, 2)
+            out[f"{n}/{level}"] = rec
+            print(f"{n:>5} entities, dressing {level:5s}: {rec}", flush=True)
     return out
 
 
@@ -137,5 +171,7 @@ if __name__ == "__main__":
         compare(int(args[0]) if args else 1_000)
     elif "--profile" in sys.argv:
         profile(int(args[0]) if args else 10_000)
+    elif "--dressing" in sys.argv:
+        dressing_cost(render="--no-render" not in sys.argv)
     else:
         run(int(args[0]) if args else 10_000, origin=origin)

@@ -174,7 +174,7 @@ def bench_build(sizes, log=_quiet) -> dict:
         t0 = time.perf_counter()
         lay = layout_mod.solve(scene)
         t_layout = time.perf_counter() - t0
-        res = builder.build_scene(scene, bl, layout=lay, resolution=(960, 540))
+        res = builder.build_scene(scene, bl, layout=lay, resolution=(960, 540), dressing="none")
         t_ws = time.perf_counter() - t0
         assert len(res.objects) == n
         bl = _fresh()

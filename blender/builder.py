@@ -16,6 +16,7 @@ Data API only (no ``bpy.ops``), and entities that look the same share a mesh.
 from __future__ import annotations
 
 import json
+import time
 import zlib
 from dataclasses import dataclass, field
 
@@ -24,12 +25,15 @@ import numpy as np
 
 from ..scene_dsl import catalog, layout as layout_mod
 from ..scene_dsl.models import Scene
-from . import assets, camera as camera_mod, materials, world
+from . import assets, camera as camera_mod, dressing as dressing_mod, materials, visibility, world
 
 COLLECTION_NAME = "Worldsmith"
 TAG = "worldsmith_root"  # custom property on the collection we own
 LEDGER = "worldsmith_objects"   # on that collection: JSON list of the object names a build made
 SAVED = "worldsmith_saved_settings"   # on the scene: the settings before the first build
+SEARCH_MAX = 400   # more named instances than this: the hinted view, no camera search
+LIT_WINDOW = "#ffb866"   # buildings' windows at dusk and night: warm light from inside
+MEASURE_MAX = 2000  # the DSL's cap per prompt; beyond (engine-side stress scenes) no visibility report
 
 
 @dataclass
@@ -39,6 +43,8 @@ class BuildResult:
     camera: bpy.types.Object
     layout: layout_mod.Layout
     warnings: list[str] = field(default_factory=list)
+    visibility: dict = field(default_factory=dict)   # entity instance name -> visibility.Visibility
+    camera_s: float = 0.0      # CPU seconds the camera search took (process time: fair on a busy machine)
 
 
 class _Created:
@@ -200,20 +206,24 @@ def remove(bl_scene: bpy.types.Scene) -> tuple[int, list[str]]:
                 setattr(vs, key, saved[key])
             except (TypeError, ValueError):
                 notes.append(f"could not restore the scene's {key.replace('_', ' ')} {saved[key]!r}")
-    for key in (SAVED, "worldsmith_dsl", "worldsmith_time_of_day", "worldsmith_ground", "worldsmith_warnings"):
+    for key in (SAVED, "worldsmith_dsl", "worldsmith_time_of_day", "worldsmith_ground", "worldsmith_warnings",
+                "worldsmith_dressing"):
         if key in bl_scene:
             del bl_scene[key]
     return n, notes
 
 
 def build_scene(scene: Scene, bl_scene: bpy.types.Scene | None = None,
-                layout: layout_mod.Layout | None = None, resolution: tuple[int, int] | None = None) -> BuildResult:
-    """Build ``scene`` into ``bl_scene`` (default: the context scene), replacing a previous build."""
+                layout: layout_mod.Layout | None = None, resolution: tuple[int, int] | None = None,
+                dressing: str = dressing_mod.DEFAULT) -> BuildResult:
+    """Build ``scene`` into ``bl_scene`` (default: the context scene), replacing a previous build.
+    ``dressing`` (none, light, full) is the world around the subject (``dressing.py``)."""
     bl_scene = bl_scene or bpy.context.scene
+    dressing_mod.validate(dressing)
     lay = layout or layout_mod.solve(scene)
     created = _Created()
     try:
-        result = _build(scene, bl_scene, lay, created, resolution)
+        result = _build(scene, bl_scene, lay, created, resolution, dressing)
     except BaseException:
         created.remove_all()
         materials.remove_unused()
@@ -229,15 +239,23 @@ def build_scene(scene: Scene, bl_scene: bpy.types.Scene | None = None,
             obj.name = p.name  # now free, unless a user object has it
     result.collection[LEDGER] = json.dumps(sorted(o.name for o in result.collection.objects))
     bl_scene.camera = result.camera
+    # what the camera really shows, measured on the finished scene (the user's objects hide things too)
+    if len(result.objects) <= MEASURE_MAX:
+        result.visibility = visibility.measure_scene(bl_scene, resolution)
+    hidden = visibility.hidden_warning(result.visibility)
+    if hidden:
+        result.warnings.append(hidden)
     bl_scene["worldsmith_dsl"] = scene.to_json()
     bl_scene["worldsmith_time_of_day"] = scene.time_of_day
     bl_scene["worldsmith_ground"] = scene.ground
+    bl_scene["worldsmith_dressing"] = dressing
     bl_scene["worldsmith_warnings"] = list(result.warnings)
     world.setup_world(bl_scene, scene.time_of_day)
     return result
 
 
-def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, resolution) -> BuildResult:
+def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, resolution,
+           dressing: str = "none") -> BuildResult:
     coll = created.add(bpy.data.collections.new(COLLECTION_NAME + " (building)"))
     coll[TAG] = True
     meshes: dict[tuple, bpy.types.Mesh] = {}
@@ -255,7 +273,10 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
         if me is None:
             me = created.add(mesh_from_data(f"WS {p.kind}", assets.build(p.kind, variant)))
             for part_value in spec.parts.values():
-                me.materials.append(materials.part_material(part_value, color, e.material, p.kind))
+                if dark and part_value == "glass" and spec.category == "structure":
+                    me.materials.append(materials.material(LIT_WINDOW, "emissive"))   # lit from inside
+                else:
+                    me.materials.append(materials.part_material(part_value, color, e.material, p.kind))
             meshes[key] = me
         obj = created.add(bpy.data.objects.new(p.name, me))
         obj.location = p.position
@@ -280,8 +301,24 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
         created.add(obj)
         created.add(obj.data)
         obj.data["worldsmith"] = True
-    cam = _add_camera(coll, scene, lay, bl_scene, created, resolution)
-    return BuildResult(coll, roots, cam, lay, list(lay.warnings))
+    warnings = list(lay.warnings)
+    t0 = time.process_time()
+    cam = _add_camera(coll, scene, lay, bl_scene, created, resolution, roots, warnings)
+    camera_s = time.process_time() - t0
+    _add_dressing(coll, scene, lay, dressing, (cam.location.x, cam.location.y), created)
+    return BuildResult(coll, roots, cam, lay, warnings, camera_s=camera_s)
+
+
+def _add_dressing(coll, scene: Scene, lay, level: str, camera_xy, created: _Created) -> None:
+    """The dressing's pieces, one object each, tagged ``worldsmith_role = "dressing"`` (never labelled)."""
+    for piece in dressing_mod.plan(scene, lay, level, camera_xy):
+        me = created.add(mesh_from_data(f"WS {piece.name}", piece.data))
+        for hex_, preset in piece.materials:
+            me.materials.append(materials.material(hex_, preset))
+        obj = created.add(bpy.data.objects.new(f"Worldsmith {piece.name}", me))
+        obj["worldsmith_role"] = "dressing"
+        obj["worldsmith_dressing"] = level
+        coll.objects.link(obj)
 
 
 def _center(lay) -> tuple[float, float]:
@@ -319,7 +356,10 @@ def _placement_points(lay: layout_mod.Layout) -> np.ndarray:
     return np.asarray(pts, dtype=float) if pts else np.zeros((1, 3))
 
 
-def _add_camera(coll, scene: Scene, lay, bl_scene, created: _Created, resolution) -> bpy.types.Object:
+def _add_camera(coll, scene: Scene, lay, bl_scene, created: _Created, resolution, roots=(),
+                warnings=None) -> bpy.types.Object:
+    """The camera: the best of a few candidate views around the DSL's hints (``camera.choose_view``)."""
+    warnings = [] if warnings is None else warnings
     hints = scene.camera
     lens = (hints.lens if hints and hints.lens else 35.0)
     if resolution:
@@ -331,8 +371,17 @@ def _add_camera(coll, scene: Scene, lay, bl_scene, created: _Created, resolution
         sub = [p for p in lay.placements if p.entity_id == hints.target]
         if sub:
             pts = _placement_points(layout_mod.Layout(sub))
-    loc, rot, _ = camera_mod.frame(pts, hints.view if hints else None, lens, aspect=w / max(h, 1),
-                                   zoom=(hints.zoom if hints and hints.zoom else 1.0))
+    view = hints.view if hints else None
+    zoom = hints.zoom if hints and hints.zoom else 1.0
+    if roots and len(roots) <= SEARCH_MAX:
+        choice = camera_mod.choose_view(pts, roots, view, lens, w / max(h, 1), zoom)
+        loc, rot = choice.location, choice.rotation
+        base = camera_mod.VIEWS.get(view, camera_mod.VIEWS[None])
+        if view is not None and tuple(choice.angles) != tuple(base):  # (a raised aim alone is no change)
+            warnings.append(f"camera: the view {view!r} as asked hides something named; moved to azimuth "
+                            f"{choice.angles[0]:.0f} deg, elevation {choice.angles[1]:.0f} deg, which shows more")
+    else:   # thousands of things: the hinted view (the search would cost more than it can gain)
+        loc, rot, _ = camera_mod.frame(pts, view, lens, aspect=w / max(h, 1), zoom=zoom)
     data = created.add(bpy.data.cameras.new("Worldsmith Camera"))
     data.lens = lens
     data.sensor_fit = "AUTO"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,36 +23,150 @@ def look_rotation(direction: np.ndarray) -> tuple[float, float, float]:
 
 
 def frame(points: np.ndarray, view: str | None = None, lens_mm: float = 35.0, aspect: float = 16 / 9,
-          zoom: float = 1.0, margin: float = 1.08, sensor_mm: float = 36.0):
+          zoom: float = 1.0, margin: float = 1.08, sensor_mm: float = 36.0,
+          angles: tuple[float, float] | None = None, tilt: float = 0.0):
     """Camera location and rotation so that all ``points`` (N,3) are in view.
 
-    The distance is solved exactly per point for the view direction, so the
-    frame is as tight as ``margin`` allows.
+    The camera stands on the line from the points' centre at (azimuth, elevation) (``angles`` in
+    degrees, else the named ``view``'s) and looks back along it, raised by ``tilt`` degrees (the subject
+    then sits low in the frame and the horizon comes into it). The distance is solved exactly per point
+    for that orientation, so the frame is as tight as ``margin`` allows.
     """
-    az, el = VIEWS.get(view, VIEWS[None])
+    az, el = angles if angles is not None else VIEWS.get(view, VIEWS[None])
     az, el = math.radians(az), math.radians(el)
     # unit vector from the target toward the camera
     back = np.array([math.sin(az) * math.cos(el), -math.cos(az) * math.cos(el), math.sin(el)])
-    fwd = -back
-    right = np.cross(fwd, [0.0, 0.0, 1.0])
+    fwd0 = -back
+    right = np.cross(fwd0, [0.0, 0.0, 1.0])
     if np.linalg.norm(right) < 1e-6:
         right = np.array([1.0, 0.0, 0.0])
     right /= np.linalg.norm(right)
-    up = np.cross(right, fwd)
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    center = (lo + hi) / 2
-    # horizontal sensor fit
+    up0 = np.cross(right, fwd0)
     tan_h = (sensor_mm / 2) / lens_mm
     tan_v = tan_h / aspect if aspect >= 1 else tan_h
     if aspect < 1:
         tan_h = tan_v * aspect
+    t = math.radians(max(0.0, min(tilt, 0.8 * math.degrees(math.atan(tan_v / margin)))))
+    c, s = math.cos(t), math.sin(t)
+    fwd, up = c * fwd0 + s * up0, -s * fwd0 + c * up0
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    center = (lo + hi) / 2
     rel = points - center
-    x, y, depth = rel @ right, rel @ up, rel @ fwd
-    need = np.maximum(np.abs(x) * margin / tan_h, np.abs(y) * margin / tan_v) - depth
+    x, y, r = rel @ right, rel @ up, rel @ fwd
+    # with loc = center + back * d: depth = r + d c, vertical offset = y - d s (see the docstring)
+    need = np.abs(x) * margin / (tan_h * c) - r / c
+    need = np.maximum(need, (y * margin - tan_v * r) / (tan_v * c + margin * s))
+    need = np.maximum(need, (-y * margin - tan_v * r) / (tan_v * c - margin * s))
     dist = max(float(need.max()), 1.5) / max(zoom, 1e-3)
     # not inside any object: at least clear of the nearest point along the view
-    dist = max(dist, float((-depth).max()) + 0.5)
+    dist = max(dist, float((-(rel @ fwd0)).max()) + 0.5)
     loc = center + back * dist
     if loc[2] < 0.3:
         loc[2] = 0.3
-    return tuple(loc), look_rotation(center - loc), dist
+    aim = center - loc
+    aim = aim / np.linalg.norm(aim)
+    if t:
+        side = np.cross(aim, [0.0, 0.0, 1.0])
+        side = side / np.linalg.norm(side) if np.linalg.norm(side) > 1e-6 else right
+        aim = c * aim + s * np.cross(side, aim)
+    return tuple(loc), look_rotation(aim), dist
+
+
+# ---------------------------------------------------------------------------
+# choosing among candidate views
+
+ELEVATION_STEPS = (0.0, 12.0, 24.0)     # raised views (lowered ones for views from above)
+YAW_STEPS = (-15.0, 15.0)               # turned views, tried only when no upright one shows everything
+SEARCH_PIXEL_MARGIN = 1.3               # see choose_view
+MAX_TILT_STEPBACK = 1.25                 # a raised aim may move the camera back this much, no more
+
+
+@dataclass
+class Choice:
+    location: tuple
+    rotation: tuple
+    angles: tuple[float, float]
+    min_share: float
+    visible: int
+    composition: float
+    tried: int
+    hidden: list[str]
+
+
+def candidate_angles(view: str | None, tan_v: float = 0.29) -> tuple[list[tuple], list[tuple]]:
+    """(upright candidates, turned candidates) as (azimuth, elevation, tilt) around the hinted view.
+
+    Upright ones only change the height (and raise the aim so the horizon shows), so left stays left and
+    in front stays in front from every one of them; turned ones yaw a little (never past the side the
+    hint looks from). The tilt puts the horizon about a third from the top of the frame."""
+    az, el = VIEWS.get(view, VIEWS[None])
+    steps = ELEVATION_STEPS if el < 60.0 else tuple(-2 * d for d in ELEVATION_STEPS)
+    els = list(dict.fromkeys(min(85.0, max(4.0, el + d)) for d in steps))
+    horizon_pitch = math.degrees(math.atan(0.4 * tan_v))
+
+    def tilts(e):
+        return ([e - horizon_pitch, 0.0] if e - horizon_pitch > 1.0 and e <= 30.0 else [0.0])
+    upright = [(az, e, t) for e in els for t in tilts(e)]
+    turned = [] if el >= 80.0 else [(az + d, e, 0.0) for d in YAW_STEPS for e in els[:2]]
+    return upright, turned
+
+
+def composition(view, points: np.ndarray, pitch_deg: float) -> float:
+    """0..1: the subject's centre near a thirds line, the horizon in the frame near the upper third."""
+    u, v, _z = view.project(points.mean(axis=0, keepdims=True))
+    cu, cv = float(u[0]), float(v[0])
+    thirds = 1.0 - min(3.0 * min(abs(cu - 1 / 3), abs(cu - 2 / 3), abs(cu - 0.5)),
+                       3.0 * min(abs(cv - 1 / 3), abs(cv - 2 / 3)), 1.0)
+    horizon_v = 0.5 - 0.5 * math.tan(math.radians(pitch_deg)) / view.tan_v
+    horizon = max(0.0, 1.0 - 3.0 * abs(horizon_v - 1 / 3)) if 0.05 < horizon_v < 0.95 else 0.0
+    return 0.5 * thirds + 0.5 * horizon
+
+
+def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, aspect: float, zoom: float,
+                trees=None, occluders=()) -> Choice:
+    """The candidate view that shows the most named entities, then the largest least-visible share, then
+    the best composition (``visibility.measure`` at its coarse search grid). The hinted view wins ties."""
+    from . import visibility as vis_mod
+    trees = trees or vis_mod.Trees()
+    _th, tan_v = vis_mod.fov_tangents(lens_mm, 36.0, aspect)
+    upright, turned = candidate_angles(view, tan_v)
+    grid = vis_mod.SEARCH_GRID if len(roots) <= 60 else (64, 36)
+    base_el = upright[0][1]
+    best, best_key, tried = None, None, 0
+    level_dist: dict[float, float] = {}
+    for group in (upright, turned):
+        for az, el, tilt in group:
+            loc, rot, dist = frame(points, view, lens_mm, aspect, zoom, angles=(az, el), tilt=tilt)
+            if tilt:
+                plain = level_dist.get(el) or frame(points, view, lens_mm, aspect, zoom, angles=(az, el))[2]
+                level_dist[el] = plain
+                if dist > MAX_TILT_STEPBACK * plain:
+                    continue       # the horizon would cost the subject too much of the frame
+            else:
+                level_dist.setdefault(el, dist)
+            v = vis_mod.View.from_matrix(_matrix(loc, rot), lens_mm, 36.0, aspect)
+            vis = vis_mod.measure(roots, v, occluders, grid, trees)
+            tried += 1
+            shares = [x.share for x in vis.values()]
+            # the coarse grid's pixel counts are estimates: count a thing as shown with a margin
+            n_vis = sum(x.share >= vis_mod.MIN_SHARE and x.pixels >= SEARCH_PIXEL_MARGIN * vis_mod.MIN_PIXELS
+                        for x in vis.values())
+            low = min(shares) if shares else 1.0
+            comp = composition(v, points, el - tilt)
+            # prefer the hint: each step away costs a little, so only a real gain moves the camera
+            away = abs(el - base_el) / 12.0 * 0.15 + (0.3 if group is turned else 0.0)
+            key = (n_vis, round(min(low, 0.6), 1), comp - away)
+            if best_key is None or key > best_key:
+                best_key = key
+                best = Choice(loc, rot, (az, el), low, n_vis, comp, 0,
+                              [x.name for x in vis.values() if not x.visible])
+        if best is not None and not best.hidden:
+            break
+    best.tried = tried
+    return best
+
+
+def _matrix(loc, rot) -> np.ndarray:
+    """World matrix of a camera at ``loc`` with Euler XYZ ``rot`` (no roll)."""
+    from mathutils import Euler, Matrix, Vector
+    return np.array(Matrix.Translation(Vector(loc)) @ Euler(rot, "XYZ").to_matrix().to_4x4())

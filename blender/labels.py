@@ -136,6 +136,9 @@ def compute(bl_scene, roots, index: np.ndarray | None) -> dict:
     w, h = bl_scene.render.resolution_x, bl_scene.render.resolution_y
     cam = bl_scene.camera
     dg = bpy.context.evaluated_depsgraph_get()
+    from . import visibility
+    _named, occluders = visibility.scene_objects(bl_scene)
+    vis = visibility.measure(list(roots), visibility.View.from_camera(cam, (w, h)), occluders)
     instances = []
     for obj in roots:
         world = _world_vertices(obj, dg)
@@ -166,6 +169,10 @@ def compute(bl_scene, roots, index: np.ndarray | None) -> dict:
         rec["mask_area"] = area
         rec["mask_bbox"] = mbox
         rec["visible"] = area > 0
+        v = vis.get(obj.name)
+        # share of its silhouette the camera shows (1 = unoccluded), measured by ray casting (visibility.py)
+        rec["visible_fraction"] = v.share if v else 0.0
+        rec["hidden"] = bool(v is None or not v.visible)   # below the visibility bar (share or size)
         instances.append(rec)
     return {"image": {"width": w, "height": h}, "camera": camera_info(bl_scene, cam),
             "time_of_day": str(bl_scene.get("worldsmith_time_of_day", "")),

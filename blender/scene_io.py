@@ -41,10 +41,11 @@ def fresh_scene(resolution: tuple[int, int] | None = None, threads: int | None =
     return bl_scene
 
 
-def build_fresh(scene: Scene, resolution: tuple[int, int] = (960, 540), threads: int | None = None):
-    """``scene`` built into a fresh file: ``(bl_scene, builder.BuildResult)``."""
+def build_fresh(scene: Scene, resolution: tuple[int, int] = (960, 540), threads: int | None = None,
+                dressing: str = "light"):
+    """``scene`` built into a fresh file (with ``dressing``: none, light, full): ``(bl_scene, BuildResult)``."""
     bl_scene = fresh_scene(resolution, threads)
-    return bl_scene, builder.build_scene(scene, bl_scene, resolution=resolution)
+    return bl_scene, builder.build_scene(scene, bl_scene, resolution=resolution, dressing=dressing)
 
 
 def save_blend(path: str | os.PathLike) -> None:
@@ -63,9 +64,10 @@ def load_scene_file(path: str | os.PathLike) -> Scene:
 
 
 def build_and_save(scene: Scene, out_dir: str | os.PathLike, settings: render.RenderSettings | None,
-                   warnings: list[str] | None = None, extra_files: dict[str, str] | None = None) -> Outputs:
+                   warnings: list[str] | None = None, extra_files: dict[str, str] | None = None,
+                   dressing: str = "light") -> Outputs:
     """Build ``scene`` into a fresh file and write scene.json, scene.blend and (with settings) render.png."""
-    bl_scene, result = build_fresh(scene, settings.resolution if settings else (960, 540))
+    bl_scene, result = build_fresh(scene, settings.resolution if settings else (960, 540), dressing=dressing)
     all_warnings = list(warnings or []) + result.warnings
     bl_scene["worldsmith_warnings"] = list(all_warnings)   # the reading's and the model's too, not only the build's
     out = Path(out_dir).absolute()

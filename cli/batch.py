@@ -144,7 +144,7 @@ def _run(args, out: Path, items: list, bad: list, shard, backend, log, ray_opts=
     bs.threads = threads
     cfg = Config(str(out), args.variants, args.engine, args.device, args.samples, tuple(args.resolution),
                  backend=asdict(bs), options=asdict(pipeline_options(args)),
-                 threads=threads if jobs > 1 or ray_opts else None)
+                 threads=threads if jobs > 1 or ray_opts else None, dressing=args.dressing)
     suffix = f".shard{shard[0]}of{shard[1]}" if shard else ""
     t0 = time.perf_counter()
     try:

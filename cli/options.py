@@ -60,6 +60,9 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--samples", type=int, default=32)
     g.add_argument("--resolution", type=_resolution, default=(960, 540), metavar="WxH")
     g.add_argument("--no-render", action="store_true", help="write scene.json and scene.blend only")
+    g.add_argument("--dressing", choices=("none", "light", "full"), default="light",
+                   help="the world around the subject the scene does not spell out: backdrop (hills, treeline, "
+                        "dunes, skyline, sea) and small scatter; none = the bare ground (default light)")
 
 
 def add_recipes_option(p: argparse.ArgumentParser) -> None:

@@ -61,7 +61,7 @@ def cmd_generate(args) -> int:
         print(res.scene.to_json(indent=2))
     progress("building" + (" and rendering" if settings else ""))
     out = scene_io.build_and_save(res.scene, args.out, settings, warnings=res.warnings,
-                                  extra_files={"prompt.txt": args.prompt + "\n"})
+                                  extra_files={"prompt.txt": args.prompt + "\n"}, dressing=args.dressing)
     for w in out.warnings[len(res.warnings):]:  # the pipeline's were printed above; these are the build's
         progress(f"warning: {w}")
     progress(f"wrote {out.scene_json.parent}")
@@ -75,7 +75,7 @@ def cmd_build(args) -> int:
     scene = scene_io.load_scene_file(args.scene)
     if args.seed is not None:
         scene = scene.model_copy(update={"seed": args.seed})
-    out = scene_io.build_and_save(scene, args.out, settings)
+    out = scene_io.build_and_save(scene, args.out, settings, dressing=args.dressing)
     for w in out.warnings:
         progress(f"warning: {w}")
     progress(f"wrote {out.scene_json.parent}")

@@ -157,7 +157,7 @@ class Worker:
         from ..blender import labels, render, scene_io
         cfg = self.cfg
         settings = render.RenderSettings(cfg.engine, cfg.device, cfg.samples, tuple(cfg.resolution))
-        bl, result = scene_io.build_fresh(scene, settings.resolution, cfg.threads)
+        bl, result = scene_io.build_fresh(scene, settings.resolution, cfg.threads, dressing=cfg.dressing)
         labels.assign_pass_indices(bl, result.objects)
         (vd / "scene.json").write_text(scene.to_json(indent=2) + "\n", encoding="utf-8")
         index = labels.render_with_index(bl, settings, str(vd / "render.png"), str(vd))

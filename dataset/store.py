@@ -30,6 +30,7 @@ class Config:
     backend: dict = field(default_factory=dict)    # BackendSettings fields
     options: dict = field(default_factory=dict)    # pipeline.Options fields
     threads: int | None = None                     # Cycles threads (None: Blender's default)
+    dressing: str = "light"                        # the world around the subject: none, light, full
 
 
 def variant_dirs(item_dir: Path, variants: int) -> list[Path]:

@@ -47,7 +47,8 @@ def build(context, scene_dsl, bl_scene=None):
         s.engine, s.samples, s.defaults_applied = prefs.render_engine, prefs.render_samples, True
     res = (s.resolution_x, s.resolution_y)
     bl_scene.render.resolution_x, bl_scene.render.resolution_y = res
-    return builder.build_scene(scene_dsl, bl_scene, resolution=res)
+    return builder.build_scene(scene_dsl, bl_scene, resolution=res,
+                               dressing=preferences.get(context).dressing)
 
 
 def summary(warnings: list[str], head: str) -> tuple[str, str]:

@@ -50,6 +50,8 @@ Implicit plausibility, judged on every scene:
   (5 % slack) and in front of the camera;
 * ``plausible.grounded``: every root rests on the ground (base z <= 5 cm)
   or on another root (base within that root's height, centre over it);
+* ``plausible.visible``: every root shows >= 30 % of its silhouette and >= 200 px at 480x270
+  (``visible.py``: ray cast, the same as an object-index pass);
 * ``plausible.no_overlap``: no two ground-level roots' oriented footprints
   interpenetrate by more than 5 cm (a thing under a table, bench, chair, bed
   or bridge, and flat things such as a plane, are allowed).
@@ -70,6 +72,7 @@ import bpy
 import numpy as np
 
 from ...scene_dsl import catalog, colors
+from .visible import visible_result
 
 GROUND_TOL = 0.05
 ON_TOL = 0.08
@@ -81,7 +84,7 @@ COLOR_DELTA_E = 25.0
 UNDER_OK = {"table", "chair", "bench", "bed", "bridge"}
 RELATIONS = ("left_of", "right_of", "in_front_of", "behind", "on", "under", "near", "next_to",
              "between", "around")
-PLAUSIBILITY = ("plausible.in_view", "plausible.grounded", "plausible.no_overlap")
+PLAUSIBILITY = ("plausible.in_view", "plausible.grounded", "plausible.no_overlap", "plausible.visible")
 
 
 @dataclass
@@ -501,7 +504,8 @@ def check(bl_scene, constraints: list[dict], plausibility: bool = True) -> Repor
     results = [check_one(c, bl_scene, things, by_kind) for c in constraints]
     if plausibility:
         if things:
-            results += [_in_view(bl_scene, things), _grounded(things), _no_overlap(things)]
+            results += [_in_view(bl_scene, things), _grounded(things), _no_overlap(things),
+                        visible_result(bl_scene, Result)]
         else:
             results += [Result(n, False, "nothing was built") for n in PLAUSIBILITY]
     return Report(results)

@@ -505,7 +505,8 @@ class _Solver:
             elif typ == "in_front_of":
                 c = (k0 - cw + m, k1 + cw - m, -math.inf, y0 - bh - CLEAR); p = (cx, y0 - bh - g); dd = (0, -1)
             else:
-                c = (k0 - cw + m, k1 + cw - m, y1 + bh + CLEAR, math.inf); p = (cx, y1 + bh + g); dd = (0, 1)
+                c = (k0 - cw + m, k1 + cw - m, y1 + bh + CLEAR, math.inf)
+                p = (self.behind_x(E, T, cw), y1 + bh + g); dd = (0, 1)
             nxlo, nxhi, nylo, nyhi = max(xlo, c[0]), min(xhi, c[1]), max(ylo, c[2]), min(yhi, c[3])
             if nxlo > nxhi or nylo > nyhi:
                 continue  # contradicts earlier ones: reported by the final check
@@ -514,6 +515,18 @@ class _Solver:
             if dd not in dirs:
                 dirs.append(dd)
         return (xlo, xhi, ylo, yhi), prefs, dirs
+
+    def behind_x(self, E: _Ent, T: _Ent, cw: float) -> float:
+        """Where a group behind T prefers its centre across: straight behind a target narrower than the
+        group, else shifted so that most of the group stands out beside the target (still overlapping
+        its X interval, so "behind" holds) and shows past it from the camera. Sides alternate by the
+        entity's index, so two things behind one house go to different sides."""
+        k0, _l0, k1, _l1 = T.core
+        if k1 - k0 <= 2 * cw:   # the target is narrower than the group: it hides little of it
+            return 0.5 * (k0 + k1)
+        side = 1 if E.index % 2 == 0 else -1
+        edge = k1 if side > 0 else k0
+        return edge + side * max(0.0, 0.5 * cw - 0.05)
 
     def find_spot(self, E: _Ent, block: _Block, rels) -> tuple[float, float]:
         R, prefs, dirs = self.dir_constraints(E, block, rels)
@@ -638,8 +651,9 @@ class _Solver:
             gaps = (min(1.0, lim * 0.5), CLEAR + 0.02, lim * 0.75, lim * 0.97)
         sides = ["W", "E", "S", "N"]
         if typ == "near":
-            k = self.rng.randrange(4)
-            sides = sides[k:] + sides[:k]
+            # a random side, but behind (N) last: a thing near a house is hidden behind it from the camera
+            k = self.rng.randrange(3)
+            sides = sides[k:3] + sides[:k] + ["N"]
         fr = (0.0, -0.5, 0.5, -1.0, 1.0)
         outward = {"W": (-1, 0), "E": (1, 0), "S": (0, -1), "N": (0, 1)}
         for g in gaps + (None,):

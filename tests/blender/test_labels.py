@@ -15,6 +15,10 @@ W, H = 160, 90
 
 # ---------------------------------------------------------------- a real render
 
+def _visible_names(bl, res):
+    return {n for n, v in res.visibility.items() if v.visible}
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     from worldsmith.blender import builder, scene_io, render
@@ -38,6 +42,8 @@ def test_index_pass_is_the_instances(rendered):
     assert len(lab["instances"]) == 4
     for rec, obj in zip(lab["instances"], res.objects):
         assert rec["id"] == obj["worldsmith_id"] and rec["kind"] == obj["worldsmith_kind"]
+        assert 0.0 <= rec["visible_fraction"] <= 1.0 and rec["hidden"] == (obj.name not in
+                                                                          _visible_names(bl, res))
         assert rec["color"] == obj["worldsmith_color"] and rec["mask_value"] == obj.pass_index
         assert rec["visible"] and rec["mask_area"] > 20, rec
         x0, y0, x1, y1 = rec["bbox_2d"]

@@ -1,0 +1,68 @@
+"""Visibility on the geometry: a thing behind a house is hidden, a thing beside it is not."""
+from __future__ import annotations
+
+import numpy as np
+
+from worldsmith.blender import builder, visibility
+from worldsmith.scene_dsl.models import parse_scene
+
+SCENE = ('{"entities": [{"id": "house", "kind": "house", "position": [0, 0, 0]},'
+         ' {"id": "dog", "kind": "dog", "position": [0, 6, 0]},'
+         ' {"id": "car", "kind": "car", "position": [7, 0, 0]}]}')
+
+
+def _front_view(height: float = 1.6) -> visibility.View:
+    """A camera 25 m in front of the house at eye height, looking along +Y, 35 mm, 16:9."""
+    th, tv = visibility.fov_tangents(35.0, 36.0, 16 / 9)
+    return visibility.View(np.array([2.0, -25.0, height]), np.array([1.0, 0, 0]), np.array([0, 0, 1.0]),
+                           np.array([0, 1.0, 0]), th, tv)
+
+
+def test_hidden_behind_and_visible_beside(bl_scene):
+    res = builder.build_scene(parse_scene(SCENE), bl_scene, resolution=(480, 270))
+    vis = visibility.measure(res.objects, _front_view(), grid=(240, 135))
+    assert vis["dog"].silhouette > 0 and vis["dog"].share < 0.05 and not vis["dog"].visible
+    assert vis["car"].share == 1.0 and vis["car"].visible and vis["car"].pixels >= visibility.MIN_PIXELS
+    assert 0.9 < vis["house"].share <= 1.0 and vis["house"].visible
+    # seen from straight above, the dog behind the house shows whole
+    th, tv = visibility.fov_tangents(35.0, 36.0, 16 / 9)
+    top = visibility.View(np.array([2.0, 2.0, 30.0]), np.array([1.0, 0, 0]), np.array([0, 1.0, 0]),
+                          np.array([0, 0, -1.0]), th, tv)
+    assert visibility.measure(res.objects, top, grid=(240, 135))["dog"].share == 1.0
+
+
+def test_an_occluder_that_is_not_measured_still_hides(bl_scene):
+    res = builder.build_scene(parse_scene(SCENE), bl_scene, resolution=(480, 270))
+    house = next(o for o in res.objects if o.name == "house")
+    others = [o for o in res.objects if o is not house]
+    vis = visibility.measure(others, _front_view(), occluders=[house], grid=(120, 68))
+    assert set(vis) == {"dog", "car"} and vis["dog"].share < 0.05 and vis["car"].visible
+
+
+def test_the_build_reports_hidden_entities(bl_scene):
+    res = builder.build_scene(parse_scene(SCENE), bl_scene, resolution=(480, 270))
+    assert set(res.visibility) == {"house", "dog", "car"}
+    hidden = [v.name for v in res.visibility.values() if not v.visible]
+    assert bool(hidden) == any("hidden from the camera" in w for w in res.warnings)
+    assert list(bl_scene["worldsmith_warnings"]) == res.warnings
+
+
+def test_a_top_view_that_hides_a_thing_under_a_table_moves_with_a_warning(bl_scene):
+    doc = ('{"camera": {"view": "top"}, "entities": [{"id": "t", "kind": "table"},'
+           ' {"id": "c", "kind": "cat", "relations": [{"type": "under", "target": "t"}]}]}')
+    res = builder.build_scene(parse_scene(doc), bl_scene, resolution=(480, 270), dressing="none")
+    assert res.visibility["c"].visible and res.visibility["t"].visible
+    assert any("camera: the view 'top'" in w for w in res.warnings)
+    assert bl_scene.camera.location.z > 0.5
+
+
+def test_one_tiny_thing_and_many_things_are_framed(bl_scene):
+    from worldsmith.benchmarks.scenebench import checker
+    tiny = builder.build_scene(parse_scene('{"entities": [{"id": "f", "kind": "flower"}]}'), bl_scene,
+                               resolution=(480, 270), dressing="none")
+    assert tiny.visibility["f"].visible and tiny.visibility["f"].pixels > 1000   # framed close, not a speck
+    many = ('{"entities": [' + ", ".join(f'{{"id": "e{i}", "kind": "{k}", "count": 50}}' for i, k in
+                                         enumerate(["rock", "bush", "cow", "bench"] * 3)) + "]}")
+    res = builder.build_scene(parse_scene(many), bl_scene, resolution=(480, 270), dressing="light")
+    assert len(res.objects) == 600 and len(res.visibility) == 600   # (2,000: bench_visibility, bench_build)
+    assert checker.check(bl_scene, []).results[0].ok          # plausible.in_view: every one inside the frame
