@@ -206,6 +206,8 @@ def test_implied_content_is_judged_apart_from_explicit_constraints(bl_scene):
     bad = checker.check(bl_scene, farm)
     assert not bad.all_pass and bad.explicit_pass and "0 of barn/cow/fence" in bad.results[0].detail
     good = checker.check(bl_scene, camp)
-    assert good.all_pass and [r.name for r in good.explicit] == ["kind"]
-    assert checker.validate_constraints([{"type": "implied", "any_of": ["dragon"]}, {"type": "implied"}]) == [
-        "[0].any_of: unknown kind 'dragon'", "[1].any_of: a non-empty list of kinds"]
+    # (the camp's cat may be hidden by the tent: plausible.visible is judged apart from both)
+    assert good.explicit_pass and [r.ok for r in good.results if r.name == "implied"] == [True]
+    assert [r.name for r in good.explicit] == ["kind"]
+    assert checker.validate_constraints([{"type": "implied", "any_of": ["hippogriff"]}, {"type": "implied"}]) == [
+        "[0].any_of: unknown kind 'hippogriff'", "[1].any_of: a non-empty list of kinds"]
