@@ -42,7 +42,25 @@ EXTENSION_PACKAGES = ["pydantic", "pydantic-core", "typing-extensions", "annotat
 # Blender platform name -> pip platform tags, most specific first
 PLATFORMS = {"linux-x64": ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]}
 
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)\s*(?:;\s*([^\\]*?))?\s*(?:--hash|$)")
+# (sys_platform, platform_system, os_name) of the platforms a marker is tried on
+_PLATFORM_ENVS = [("linux", "Linux", "posix"), ("win32", "Windows", "nt"), ("darwin", "Darwin", "posix")]
+
+
+def this_python() -> str:
+    return f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def marker_applies(marker: str | None, python: str) -> bool:
+    """Whether a lock line's environment marker holds for Python ``python`` ("3.13") on some platform
+    (the lock is universal: colorama's ``sys_platform == 'win32'`` pin belongs to every line)."""
+    if not marker:
+        return True
+    from packaging.markers import Marker
+    m = Marker(marker)
+    return any(m.evaluate({"python_version": python, "python_full_version": python + ".0", "sys_platform": sp,
+                           "platform_system": ps, "os_name": on, "implementation_name": "cpython",
+                           "platform_python_implementation": "CPython"}) for sp, ps, on in _PLATFORM_ENVS)
 
 
 def normalize(name: str) -> str:
@@ -50,39 +68,60 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def read_lock_entries(path: Path = LOCK) -> dict[str, tuple[str, list[str]]]:
-    """``{normalized name: (version, [sha256, ...])}`` of every pin in a requirements lock file."""
-    logical, cur = [], ""
+def _logical_lines(path: Path) -> list[tuple[str, str]]:
+    """(joined line, its raw text) for each requirement of a lock file, continuation lines joined."""
+    logical, cur, raw_cur = [], "", ""
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
         cur += " " + line.rstrip("\\").strip()
+        raw_cur += raw + "\n"
         if not line.endswith("\\"):
-            logical.append(cur.strip())
-            cur = ""
+            logical.append((cur.strip(), raw_cur))
+            cur, raw_cur = "", ""
+    return logical
+
+
+def read_lock_entries(path: Path = LOCK, python: str | None = None) -> dict[str, tuple[str, list[str]]]:
+    """``{normalized name: (version, [sha256, ...])}`` of every pin in a requirements lock file that
+    belongs to Python line ``python`` (default: this interpreter's): the one lock is universal and
+    holds, e.g., ``bpy==5.0.1 ; python_full_version < '3.12'`` and ``bpy==5.2.3 ; ... == '3.13.*'``."""
+    python = python or this_python()
     entries = {}
-    for line in logical:
+    for line, _raw in _logical_lines(path):
         m = _PIN.match(line)
-        if m:
+        if m and marker_applies(m[3], python):
             entries[normalize(m[1])] = (m[2], re.findall(r"--hash=sha256:([0-9a-f]{64})", line))
     return entries
 
 
-def requirement(name: str, path: Path = LOCK) -> str:
+def lock_without(names: list[str], path: Path = LOCK) -> str:
+    """The lock file's text less the pins of ``names`` (markers and hashes of the rest kept), for
+    ``make setup``: llama-cpp-python is installed from the wheel built once into wheels/."""
+    drop = {normalize(n) for n in names}
+    out = []
+    for line, raw in _logical_lines(path):
+        m = _PIN.match(line)
+        if not (m and normalize(m[1]) in drop):
+            out.append(raw)
+    return "".join(out)
+
+
+def requirement(name: str, path: Path = LOCK, python: str | None = None) -> str:
     """One pin of the lock as a requirements line with its hashes (for ``pip --require-hashes``)."""
-    version, hashes = read_lock_entries(path)[normalize(name)]
+    version, hashes = read_lock_entries(path, python)[normalize(name)]
     return f"{name}=={version} " + " ".join(f"--hash=sha256:{h}" for h in hashes)
 
 
-def write_requirements(names: list[str], folder: Path) -> Path:
-    """A requirements file of these pins, hashes included, in ``folder``."""
+def write_requirements(names: list[str], folder: Path, python: str | None = None) -> Path:
+    """A requirements file of these pins (for Python line ``python``), hashes included, in ``folder``."""
     f = folder / "locked-requirements.txt"
-    f.write_text("".join(requirement(n) + "\n" for n in names), encoding="utf-8")
+    f.write_text("".join(requirement(n, python=python) + "\n" for n in names), encoding="utf-8")
     return f
 
 
-def read_lock(path: Path = LOCK) -> dict[str, str]:
-    """``{normalized name: version}`` of every pin in a requirements lock file."""
-    return {name: ver for name, (ver, _hashes) in read_lock_entries(path).items()}
+def read_lock(path: Path = LOCK, python: str | None = None) -> dict[str, str]:
+    """``{normalized name: version}`` of every pin for Python line ``python`` in a requirements lock file."""
+    return {name: ver for name, (ver, _hashes) in read_lock_entries(path, python).items()}
 
 
 def wheel_name_version(filename: str) -> tuple[str, str]:
@@ -136,7 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--manifest-only", action="store_true", help="rewrite the manifest's wheels from lock.txt")
     p.add_argument("--upgrade", action="store_true", help="move every pin to the newest allowed version")
+    p.add_argument("--export", type=Path, metavar="FILE",
+                   help="write requirements-lock.txt less the --without pins to FILE (for make setup), nothing else")
+    p.add_argument("--without", nargs="*", default=[], metavar="NAME")
     a = p.parse_args(argv)
+    if a.export:
+        a.export.parent.mkdir(parents=True, exist_ok=True)
+        a.export.write_text(lock_without(a.without), encoding="utf-8")
+        return 0
     if not a.manifest_only:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", UV], check=True)
         compile_locks(a.upgrade)
