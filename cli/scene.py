@@ -30,7 +30,6 @@ def register(sub) -> dict:
 
 
 def cmd_generate(args) -> int:
-    from ..blender import scene_io
     from ..generation import pipeline
     from ..generation.errors import ModelError
     settings = render_settings(args)
@@ -57,6 +56,7 @@ def cmd_generate(args) -> int:
     if args.print_dsl:
         print(res.scene.to_json(indent=2))
     progress("building" + (" and rendering" if settings else ""))
+    from ..blender import scene_io      # bpy is imported only now, when there is a scene to build
     out = scene_io.build_and_save(res.scene, args.out, settings, warnings=res.warnings,
                                   extra_files={"prompt.txt": args.prompt + "\n"})
     for w in out.warnings[len(res.warnings):]:  # the pipeline's were printed above; these are the build's

@@ -229,5 +229,7 @@ def llg_tokenizer(llm, eos: list[int], base: dict):
 
     tokens, _cached = token_table({**base, "n_vocab": int(llm.n_vocab())}, build)
     fptr = ctypes.cast(llama_cpp.llama_cpp._lib.llama_tokenize, ctypes.c_void_p).value
+    # no slicer: it halves the time a full mask takes (rare: the model's own token is tried first)
+    # but costs about a second at every start
     return LLTokenizer.from_llamacpp(tokens=tokens, vocab_ptr=vocab, tokenize_fptr=fptr, eos_token=eos,
-                                     slices=None)
+                                     slices=[])
