@@ -36,11 +36,24 @@ UV = "uv==0.13.9"
 PYTHON = "3.11"
 
 # What the extension zip carries: the add-on's runtime needs that Blender does not ship
-# (Blender has numpy and requests of its own).
+# (Blender has numpy and requests of its own); llguidance is the fast decoder.
 EXTENSION_PACKAGES = ["pydantic", "pydantic-core", "typing-extensions", "annotated-types", "typing-inspection",
-                      "jinja2", "markupsafe", "diskcache", "llama-cpp-python"]
-# Blender platform name -> pip platform tags, most specific first
-PLATFORMS = {"linux-x64": ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]}
+                      "jinja2", "markupsafe", "diskcache", "llguidance", "llama-cpp-python"]
+# Blender's Python lines: 3.11 (Blender 4.2 to 5.0, the LTS line) and 3.13 (Blender 5.1 and later)
+PYTHONS = ["3.11", "3.13"]
+# Blender platform name -> pip platform tags, most specific first. Blender's installer ignores the glibc
+# version of a manylinux wheel (bl_pkg: only the architecture must match); llguidance ships only
+# manylinux_2_31 (glibc 2.31+: on older systems the reference decoder runs, and the panel says so).
+PLATFORMS = {
+    "linux-x64": ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux_2_31_x86_64"],
+    "windows-x64": ["win_amd64"],
+    "macos-arm64": ["macosx_11_0_arm64"],
+    "macos-x64": ["macosx_11_0_x86_64"],
+}
+# llama-cpp-python has no binary wheels on the package index: the zip carries one built here
+# (tools/build_llama_wheel.py), for the platforms listed; the other zips have no local engine and
+# the add-on offers an OpenAI-compatible server instead (and says so).
+LLAMA_PLATFORMS = {"linux-x64": "linux_x86_64"}
 
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)\s*(?:;\s*([^\\]*?))?\s*(?:--hash|$)")
 # (sys_platform, platform_system, os_name) of the platforms a marker is tried on
@@ -144,30 +157,39 @@ def compile_locks(upgrade: bool = False) -> None:
         "-o", str(LOCK.relative_to(ROOT)), upgrade=upgrade)
 
 
-def extension_wheels(pins: dict[str, str], platforms: dict[str, list[str]] = PLATFORMS) -> list[str]:
-    """The wheel file names pip picks for Blender's Python, per platform (llama-cpp-python is built)."""
+def extension_wheels(pins: dict[str, str], platforms: dict[str, list[str]] = PLATFORMS,
+                     pythons: list[str] = PYTHONS) -> list[str]:
+    """The wheel file names pip picks for each Blender platform and Python line (one wheel per package
+    where it is pure or abi3); llama-cpp-python's for ``LLAMA_PLATFORMS`` (built, not downloaded)."""
     names: set[str] = set()
     for blender_platform, tags in platforms.items():
-        specs = [f"{p}=={pins[p]}" for p in EXTENSION_PACKAGES if p != "llama-cpp-python"]
-        with tempfile.TemporaryDirectory() as tmp:
-            cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                   "--python-version", PYTHON, "--implementation", "cp", "-d", tmp]
-            for t in tags:
-                cmd += ["--platform", t]
-            subprocess.run(cmd + specs, check=True)
-            names.update(p.name for p in Path(tmp).glob("*.whl"))
-        arch = {"linux-x64": "linux_x86_64"}[blender_platform]
-        names.add(f"llama_cpp_python-{pins['llama-cpp-python']}-py3-none-{arch}.whl")
+        for python in pythons:
+            line = read_lock(python=python)
+            specs = [f"{p}=={line[p]}" for p in EXTENSION_PACKAGES if p != "llama-cpp-python"]
+            with tempfile.TemporaryDirectory() as tmp:
+                cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                       "--python-version", python, "--implementation", "cp", "-d", tmp]
+                for t in tags:
+                    cmd += ["--platform", t]
+                subprocess.run(cmd + specs, check=True)
+                names.update(p.name for p in Path(tmp).glob("*.whl"))
+        if blender_platform in LLAMA_PLATFORMS:
+            names.add(f"llama_cpp_python-{pins['llama-cpp-python']}-py3-none-{LLAMA_PLATFORMS[blender_platform]}.whl")
     order = {p: i for i, p in enumerate(EXTENSION_PACKAGES)}
     return sorted(names, key=lambda n: (order[wheel_name_version(n)[0]], n))
 
 
-def write_manifest_wheels(wheels: list[str], manifest: Path = MANIFEST) -> None:
+def write_manifest_wheels(wheels: list[str], manifest: Path = MANIFEST, platforms: list[str] | None = None) -> None:
     text = manifest.read_text(encoding="utf-8")
     block = "wheels = [\n" + "".join(f'  "./wheels/{w}",\n' for w in wheels) + "]"
     new, n = re.subn(r"^wheels = \[\n(?:.*\n)*?\]", block, text, count=1, flags=re.M)
     if n != 1:
         raise SystemExit(f"lock: no 'wheels = [...]' block in {manifest}")
+    if platforms is not None:
+        line = "platforms = [" + ", ".join(f'"{p}"' for p in platforms) + "]"
+        new, n = re.subn(r"^platforms = \[.*\]$", line, new, count=1, flags=re.M)
+        if n != 1:
+            raise SystemExit(f"lock: no 'platforms = [...]' line in {manifest}")
     manifest.write_text(new, encoding="utf-8")
 
 
@@ -186,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     if not a.manifest_only:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", UV], check=True)
         compile_locks(a.upgrade)
-    write_manifest_wheels(extension_wheels(read_lock()))
+    write_manifest_wheels(extension_wheels(read_lock()), platforms=list(PLATFORMS))
     print(f"lock: wrote {BUILD_LOCK.relative_to(ROOT)}, {LOCK.relative_to(ROOT)} and the wheels of "
           f"{MANIFEST.name}", flush=True)
     return 0
