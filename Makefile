@@ -27,10 +27,9 @@ setup: $(STAMP)
 $(STAMP): requirements-build.txt requirements-lock.txt pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(PIP) -r requirements-build.txt
-	$(BIN)/python tools/build_llama_wheel.py
 	$(BIN)/python tools/lock.py --export build/lock-no-llama.txt --without llama-cpp-python
 	$(PIP) -r build/lock-no-llama.txt
-	$(BIN)/python -m pip install -q --no-deps wheels/llama_cpp_python-*.whl
+	$(BIN)/python -m pip install -q --no-deps "$$($(BIN)/python tools/build_llama_wheel.py | tail -n 1)"
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	@# every dependency present (installs above are --no-deps); bpy's wheel carries a cp39 tag, which pip check misreads
 	@$(BIN)/python -m pip check > $(VENV)/pip-check.txt || ! grep -v "^bpy .* is not supported on this platform" $(VENV)/pip-check.txt
@@ -44,7 +43,7 @@ $(STAMP313): $(STAMP)
 	$(VENV313)/bin/python -m pip install -q --require-hashes --no-deps -r requirements-build.txt
 	$(BIN)/python tools/lock.py --export build/lock-no-llama.txt --without llama-cpp-python
 	$(VENV313)/bin/python -m pip install -q --require-hashes --no-deps -r build/lock-no-llama.txt
-	$(VENV313)/bin/python -m pip install -q --no-deps wheels/llama_cpp_python-*.whl
+	$(VENV313)/bin/python -m pip install -q --no-deps "$$($(BIN)/python tools/build_llama_wheel.py | tail -n 1)"
 	$(VENV313)/bin/python -m pip install -q --no-deps --no-build-isolation -e .
 	@$(VENV313)/bin/python -m pip check > $(VENV313)/pip-check.txt || ! grep -v "^bpy .* is not supported on this platform" $(VENV313)/pip-check.txt
 	@touch $(STAMP313)
