@@ -116,7 +116,10 @@ class LocalBackend:
 
     def _warm_base(self) -> dict | None:
         """What cached work depends on besides its own input: the model's bytes and the libraries
-        (None, and no caching, when the model cannot be hashed)."""
+        (None, and no caching, when the model cannot be hashed or WORLDSMITH_NO_WARM is set: a cold
+        start, as benchmarks of the first request want it)."""
+        if os.environ.get("WORLDSMITH_NO_WARM"):
+            return None
         try:
             sha, _cached = models.model_sha256(self.model_path)
         except OSError:
