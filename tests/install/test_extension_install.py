@@ -75,7 +75,7 @@ def build_zip(out_dir: Path, platform: str = "linux-x64") -> Path:
                            "--platform", platform, "--output-dir", str(out_dir)],
                           capture_output=True, text=True, timeout=900, cwd=str(ROOT))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    zips = [Path(ln) for ln in proc.stdout.strip().splitlines() if ln.endswith(".zip")]
+    zips = [Path(ln) for ln in proc.stdout.strip().splitlines() if ln.endswith(".zip") and Path(ln).is_file()]
     assert len(zips) == 1 and platform.replace("-", "_") in zips[0].name, proc.stdout
     return zips[0]
 

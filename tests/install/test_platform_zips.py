@@ -74,3 +74,36 @@ def test_one_zip_per_platform_each_valid_with_its_own_wheels(zips):
         assert engine == (platform in lock.LLAMA_PLATFORMS), platform
         assert not any("gemma3_270m" in w for w in listed), "the slim zips carry no model"
         print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB, {len(listed)} wheels")
+
+
+WRONG = r'''
+import json, sys
+import bpy
+out = {}
+try:
+    out["result"] = sorted(bpy.ops.extensions.package_install_files(
+        filepath=sys.argv[1], repo="user_default", enable_on_install=True))
+except RuntimeError as exc:
+    out["error"] = str(exc)
+out["enabled"] = "bl_ext.user_default.worldsmith" in bpy.context.preferences.addons
+print("RESULT " + json.dumps(out))
+'''
+
+
+def test_a_zip_for_another_platform_is_refused_by_name(zips, tmp_path):
+    """Blender refuses the Windows zip on Linux with a message naming the platform; nothing is enabled."""
+    import json
+    import os
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BLENDER_USER", "WORLDSMITH_", "XDG_"))}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), PYTHONNOUSERSITE="1")
+    script = tmp_path / "child.py"
+    script.write_text(WRONG)
+    proc = subprocess.run([sys.executable, str(script), str(zips["windows-x64"])], capture_output=True, text=True,
+                          env=env, timeout=300, cwd=str(tmp_path))
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert lines, proc.stdout[-2000:] + proc.stderr[-2000:]
+    r = json.loads(lines[-1][len("RESULT "):])
+    assert not r["enabled"]
+    said = (r.get("error", "") + proc.stdout + proc.stderr).lower()
+    assert "windows-x64" in said and "platform" in said, said[-2000:]
