@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -177,8 +178,12 @@ def build(source: Path = ROOT, output_dir: Path = ROOT / "dist", with_model: boo
     others = [p for p in wanted if p not in lock.LLAMA_PLATFORMS]
     for group, model in ((engine, with_model), (others, False)):
         if group:
-            staged = stage(source, ROOT / "build" / ("extension-" + "-".join(group)), group, model)
-            zips += _build_one(tool, staged, output_dir, split=True)
+            # one staging folder per build (two builds at once, e.g. both Python lines' tests, never share one)
+            staged = stage(source, ROOT / "build" / f"extension-{'-'.join(group)}-{os.getpid()}", group, model)
+            try:
+                zips += _build_one(tool, staged, output_dir, split=True)
+            finally:
+                shutil.rmtree(staged, ignore_errors=True)
     return zips
 
 

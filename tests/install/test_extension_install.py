@@ -60,9 +60,11 @@ out["message"] = sc.worldsmith.last_message
 jobs = sys.modules[name + ".generation.jobs"]
 out["model_path"] = str(jobs.CACHE._backend.model_path)
 out["model_state"] = jobs.CACHE.status.state
-import llama_cpp, pydantic
+out["decoder"] = jobs.CACHE.status.decoder
+import llama_cpp, pydantic, llguidance
 out["llama_cpp"] = llama_cpp.__file__
 out["pydantic"] = pydantic.__file__
+out["llguidance"] = llguidance.__file__
 out["model_dir"] = bpy.utils.extension_path_user(name, path="models")
 bpy.ops.preferences.addon_disable(module=name)
 out["disabled"] = name not in bpy.context.preferences.addons and not hasattr(bpy.types.Scene, "worldsmith")
@@ -194,6 +196,8 @@ def test_zip_installs_and_generates_a_scene(tmp_path):
     assert r["prefs"] == ["local", "", 0]
     # the zip's wheels are what runs
     assert r["llama_cpp"].startswith(str(ext)) and r["pydantic"].startswith(str(ext))
+    # the fast decoder runs inside Blender, from the zip's llguidance wheel
+    assert r["llguidance"].startswith(str(ext)) and r["decoder"] == "fast", r["decoder"]
     # the scene contract
     assert r["generate"] == ["FINISHED"], r["message"]
     kinds = [x["worldsmith_kind"] for x in r["roots"]]
