@@ -6,6 +6,7 @@ registered directly, as in tests) the defaults below are used.
 """
 
 import os
+import textwrap
 
 import bpy
 from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
@@ -114,8 +115,20 @@ class WorldsmithPreferences(bpy.types.AddonPreferences):
             col.prop(self, "context_size")
             col.prop(self, "threads")
             layout.label(text=f"Models and caches: {model_dir() or 'the user cache folder'}", icon="FILE_FOLDER")
+            engine = local_engine_problem()
+            if engine:
+                box = layout.box()
+                box.alert = True
+                for i, line in enumerate(textwrap.wrap(engine, 90)[:8]):
+                    box.label(text=line, icon="ERROR" if i == 0 else "BLANK1")
         else:
-            layout.prop(self, "endpoint")
+            row = layout.row(align=True)
+            row.prop(self, "endpoint")
+            row.operator("worldsmith.test_endpoint", text="Test", icon="PLUGIN")
+            if ENDPOINT_TEST.get("endpoint") == self.endpoint and ENDPOINT_TEST.get("text"):
+                for i, line in enumerate(textwrap.wrap(ENDPOINT_TEST["text"], 90)[:4]):
+                    layout.label(text=line, icon=("CHECKMARK" if ENDPOINT_TEST["ok"] else "ERROR") if i == 0
+                                 else "BLANK1")
             layout.prop(self, "remote_model")
             layout.prop(self, "api_key")
             layout.prop(self, "timeout")
@@ -210,7 +223,35 @@ def online_problem(settings: BackendSettings, online: bool | None = None) -> str
             "enable Preferences > System > Network > Allow Online Access, or use a server on 127.0.0.1")
 
 
-classes = (WorldsmithPreferences,)
+def local_engine_problem() -> str | None:
+    """The panel's words when this install has no local engine (a zip for a platform llama-cpp-python
+    could not be built for): what is missing and the fixes. None when llama_cpp is installed."""
+    from .generation.diagnose import local_engine
+    engine = local_engine(load=False)
+    return None if engine.present else f"{engine.problem}. Fix: {engine.fix}"
+
+
+ENDPOINT_TEST: dict = {}     # the last Test button result: endpoint, ok, text
+
+
+class WORLDSMITH_OT_test_endpoint(bpy.types.Operator):
+    """Ask the server for its model list (GET /v1/models), 3 seconds to connect"""
+    bl_idname = "worldsmith.test_endpoint"
+    bl_label = "Test Server"
+    bl_options = {"INTERNAL"}
+
+    def execute(self, context):
+        from .generation.diagnose import test_endpoint
+        p = get(context)
+        problem = online_problem(settings(context))
+        ok, text = (False, problem) if problem else test_endpoint(p.endpoint, p.remote_model or None,
+                                                                  p.api_key or None)
+        ENDPOINT_TEST.update(endpoint=p.endpoint, ok=ok, text=text)
+        self.report({"INFO"} if ok else {"WARNING"}, text)     # the test ran either way; its answer is shown
+        return {"FINISHED"}
+
+
+classes = (WorldsmithPreferences, WORLDSMITH_OT_test_endpoint)
 
 
 def register():

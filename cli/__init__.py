@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import batch, gallery, models, scene
+from . import batch, doctor, gallery, models, scene
 from .options import EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError  # noqa: F401 (re-exported)
 
-COMMAND_MODULES = (scene, models, batch, gallery)
+COMMAND_MODULES = (scene, models, batch, gallery, doctor)
 PLUGIN_GROUP = "worldsmith.commands"
 
 

@@ -32,7 +32,6 @@ def register(sub) -> dict:
 
 
 def cmd_generate(args) -> int:
-    from ..blender import scene_io
     from ..generation import pipeline
     from ..generation.errors import ModelError
     use_recipes(args)
@@ -60,6 +59,7 @@ def cmd_generate(args) -> int:
     if args.print_dsl:
         print(res.scene.to_json(indent=2))
     progress("building" + (" and rendering" if settings else ""))
+    from ..blender import scene_io      # bpy is imported only now, when there is a scene to build
     out = scene_io.build_and_save(res.scene, args.out, settings, warnings=res.warnings,
                                   extra_files={"prompt.txt": args.prompt + "\n"}, dressing=args.dressing)
     for w in out.warnings[len(res.warnings):]:  # the pipeline's were printed above; these are the build's

@@ -38,6 +38,24 @@ class _Reader:
             raise GGUFError("implausible string length in header (corrupt file)")
         return self.read(n).decode("utf-8", "replace")
 
+    def skip_strings(self, n: int) -> None:
+        """Step over ``n`` length-prefixed strings, checking each length against the file."""
+        f, pos, size = self.f, self.f.tell(), self.size
+        buf, base = b"", pos          # buf holds the file's bytes from offset base
+        for _ in range(n):
+            if pos + 8 - base > len(buf):
+                f.seek(pos)
+                buf, base = f.read(1 << 20), pos
+                if len(buf) < 8:
+                    raise GGUFError(f"{self.path} is truncated: it ends in the middle of its GGUF header")
+            (k,) = struct.unpack_from("<Q", buf, pos - base)
+            if k > 1 << 24:
+                raise GGUFError("implausible string length in header (corrupt file)")
+            pos += 8 + k
+            if pos > size:
+                raise GGUFError(f"{self.path} is truncated: it ends in the middle of its GGUF header")
+        f.seek(pos)
+
     def value(self, vtype: int):
         if vtype in _SCALAR:
             return self.unpack(_SCALAR[vtype])
@@ -50,7 +68,10 @@ class _Reader:
             if itype in _SCALAR:
                 self.read(struct.calcsize(_SCALAR[itype]) * n)
                 return None
-            return [self.value(itype) for _ in range(n)] if itype != 8 else [self.string() for _ in range(n)]
+            if itype == 8:      # e.g. the 262k-token vocabulary: only checked and skipped, never decoded
+                self.skip_strings(n)
+                return None
+            return [self.value(itype) for _ in range(n)]
         raise GGUFError(f"unknown metadata type {vtype} (corrupt file)")
 
 

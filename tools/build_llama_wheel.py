@@ -38,6 +38,11 @@ def build(version: str = DEFAULT_VERSION, out: Path = ROOT / "wheels", cmake_arg
     if lock.read_lock().get("llama-cpp-python") != version:
         raise SystemExit(f"build_llama_wheel: the lock pins llama-cpp-python {lock.read_lock().get('llama-cpp-python')}, "
                          f"not {version}")
+    if not cmake_args:
+        # built once per checkout: both Blender lines' venvs and the extension zips install this one file
+        found = sorted(out.glob(f"llama_cpp_python-{version}-*.whl"))
+        if found:
+            return found[-1]
     env = dict(os.environ)
     env.setdefault("CMAKE_ARGS", "-DLLAVA_BUILD=OFF")   # the multimodal library is never loaded
     extra = []

@@ -101,7 +101,7 @@ class FastDecoder:
     """Decodes with llguidance on a loaded ``llama_cpp.Llama``. One per model; not thread-safe
     (neither is llama.cpp's context)."""
 
-    def __init__(self, llm):
+    def __init__(self, llm, tokenizer_base: dict | None = None):
         self.llm = llm
         import llama_cpp
         self._lc = llama_cpp
@@ -111,7 +111,12 @@ class FastDecoder:
         t0 = time.perf_counter()
         with warnings.catch_warnings():     # llguidance reads the vocabulary with a deprecated call
             warnings.simplefilter("ignore", DeprecationWarning)
-            self.tokenizer = self._llg.llamacpp.lltokenizer_from_vocab(llm._model.vocab, eos_token=sorted(self.eos))
+            if tokenizer_base is not None:  # the token table from the warm-start cache
+                from ..warmstart import llg_tokenizer
+                self.tokenizer = llg_tokenizer(llm, sorted(self.eos), tokenizer_base)
+            else:
+                self.tokenizer = self._llg.llamacpp.lltokenizer_from_vocab(llm._model.vocab,
+                                                                           eos_token=sorted(self.eos))
         self.tokenizer_seconds = time.perf_counter() - t0
         self._grammars: dict[str, str] = {}
 

@@ -16,6 +16,7 @@ the KV cache is reused from one request to the next.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -107,9 +108,27 @@ class LocalBackend:
         self._grammars: dict[str, object] = {}
         self._formatter = _chat_formatter(self.llm)
         self._fast = None
+        self._prefix = None
+        self.warm_note = ""
         self.decoder_note = ""
         self.decoder = self._choose_decoder(decoder)
         self.load_seconds = time.perf_counter() - t0
+
+    def _warm_base(self) -> dict | None:
+        """What cached work depends on besides its own input: the model's bytes and the libraries
+        (None, and no caching, when the model cannot be hashed or WORLDSMITH_NO_WARM is set: a cold
+        start, as benchmarks of the first request want it)."""
+        if os.environ.get("WORLDSMITH_NO_WARM"):
+            return None
+        try:
+            sha, _cached = models.model_sha256(self.model_path)
+        except OSError:
+            return None
+        import llguidance
+        sysinfo = self._llama_cpp.llama_print_system_info()
+        return {"model_sha256": sha, "llama_cpp": self._llama_cpp.__version__,
+                "llguidance": getattr(llguidance, "__version__", "?"),
+                "system": hashlib.sha256(sysinfo).hexdigest()[:16]}
 
     def _choose_decoder(self, wanted: str | None) -> str:
         if wanted == "reference":
@@ -117,8 +136,15 @@ class LocalBackend:
         try:
             if self._formatter is None:
                 raise ModelError("the model's chat format could not be rendered outside llama-cpp-python")
-            from .fastgrammar import FastDecoder
-            self._fast = FastDecoder(self.llm)
+            from .fastgrammar import FastDecoder, import_llguidance
+            import_llguidance()
+            base = self._warm_base()
+            self._fast = FastDecoder(self.llm, tokenizer_base=base)
+            if base is not None:
+                from ..warmstart import PrefixStore
+                self._prefix = PrefixStore(self.llm, {**base, "n_ctx": self.llm.n_ctx(), "n_batch": self.llm.n_batch,
+                                                      "n_ubatch": self.llm.context_params.n_ubatch,
+                                                      "n_gpu_layers": self.n_gpu_layers})
         except ModelError as exc:
             if wanted == "fast":
                 raise
@@ -202,11 +228,31 @@ class LocalBackend:
             if request.on_progress:
                 request.on_progress("writing", n)
 
+        boundaries = self.message_boundaries(request.messages, tokens)
+        self._warm_prefix(tokens, boundaries)
         d = self._fast.decode(tokens, request.schema, request.max_tokens, request.temperature, request.seed,
-                              on_token, request.check_cancel, self.message_boundaries(request.messages, tokens))
+                              on_token, request.check_cancel, boundaries)
         meta = {"decoder": "fast", "reused_prompt_tokens": d.reused_tokens, **d.stats}
+        if self.warm_note:
+            meta["prefix_state"] = self.warm_note
         return Generation(self._fast.detokenize(d.tokens), len(d.tokens), d.seconds, prompt_tokens=len(tokens),
                           first_token_seconds=d.first_token_seconds, meta=meta)
+
+    def _warm_prefix(self, tokens: list[int], boundaries: list[int]) -> None:
+        """In a fresh context, the system prompt and examples (everything before the last message)
+        from llama.cpp's saved state, or evaluated in the decoder's own batches and saved for the next
+        process. The batches are the same either way, so the reply does not depend on the cache."""
+        self.warm_note = ""
+        if self._prefix is None or self.llm.n_tokens != 0 or not boundaries or boundaries[-1] < 1:
+            return
+        prefix = list(tokens[:boundaries[-1]])
+        if self._prefix.restore(prefix):
+            self.warm_note = self._prefix.last
+            return
+        note = self._prefix.last
+        self._fast._prefill(prefix, boundaries)
+        self._prefix.save(prefix)
+        self.warm_note = f"{note}; {self._prefix.last}" if note not in ("", "none") else self._prefix.last
 
     def _generate_reference(self, request: Request) -> Generation:
         grammar = self.grammar(request.schema)

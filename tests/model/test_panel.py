@@ -209,3 +209,38 @@ def test_the_live_link_panel_shows_off_then_port_and_token(context):
     finally:
         live.stop()
     assert live_link.current() is None
+
+
+def test_the_panel_names_the_decoder(context):
+    from worldsmith.generation import diagnose
+    expected, _why = diagnose.decoder(None)
+    assert f"Decoder: {expected}" in draw(context, IDLE).text()          # before the model loads
+    slow = jobs.Snapshot(jobs.ModelStatus("loaded", "embedded Gemma 3 270M", "cpu", 0, 0.4,
+                                          decoder="reference (fast decoder unavailable, using reference: "
+                                                  "the fast decoder needs llguidance)"))
+    text = draw(context, slow).text()
+    assert "Decoder: reference" in text and "needs llguidance" in text
+    fast = jobs.Snapshot(jobs.ModelStatus("loaded", "embedded Gemma 3 270M", "cpu", 0, 0.4, decoder="fast"))
+    assert "Decoder: fast" in draw(context, fast).text()
+
+
+def test_the_endpoint_test_button_answers_in_plain_words(context):
+    import socket
+    prefs = preferences.get(context)
+    if isinstance(prefs, preferences.Defaults):
+        pytest.skip("the add-on's preferences are not registered in this session")
+    with socket.socket() as s:          # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    prefs.backend, prefs.endpoint = "http", f"http://127.0.0.1:{port}"
+    try:
+        assert bpy.ops.worldsmith.test_endpoint() == {"FINISHED"}
+        assert preferences.ENDPOINT_TEST["ok"] is False
+        assert "cannot reach the model server" in preferences.ENDPOINT_TEST["text"]
+        lay = Recorder()
+        view = SimpleNamespace(layout=lay, bl_rna=prefs.bl_rna,
+                               **{k: getattr(prefs, k) for k in vars(preferences.Defaults())})
+        preferences.WorldsmithPreferences.draw(view, context)
+        assert "worldsmith.test_endpoint" in lay.ops() and "cannot reach" in lay.text()
+    finally:
+        prefs.backend, prefs.endpoint = "local", preferences.Defaults().endpoint

@@ -1,0 +1,50 @@
+"""Warm start with the real model: the few-shot prefix's llama.cpp state is saved by one backend and
+restored by the next (a fresh context, as in a new process), the reply is the same either way, and a
+damaged state file is ignored and rebuilt."""
+from __future__ import annotations
+
+import pytest
+
+from worldsmith.generation import pipeline, prompting, warmstart
+from worldsmith.generation.backends.base import Request
+from worldsmith.generation.backends.local import LocalBackend
+from worldsmith.scene_dsl import lexicon
+
+pytestmark = pytest.mark.model
+PROMPT = "a blue tent next to a campfire"
+
+
+def _request():
+    analysis = lexicon.analyze(PROMPT)
+    return Request(messages=prompting.messages(PROMPT, prompting.hint(analysis)),
+                   schema=pipeline.decoding_schema(analysis), max_tokens=48)
+
+
+def _fresh_reply():
+    b = LocalBackend(None, n_threads=2)
+    try:
+        g = b.generate(_request())
+        return g.text, g.meta.get("prefix_state", ""), g.prompt_tokens
+    finally:
+        b.close()
+
+
+def test_the_prefix_state_is_restored_in_a_fresh_context_and_changes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(warmstart, "cache_root", lambda: tmp_path / "warm")
+    cold, note, n_prompt = _fresh_reply()
+    assert note.startswith("saved "), note
+    states = list((tmp_path / "warm" / "prefix").glob("*.state"))
+    assert len(states) == 1
+    warm, note, _ = _fresh_reply()
+    assert note.startswith("restored ") and int(note.split()[1]) < n_prompt, note
+    assert warm == cold
+
+    # one flipped byte: refused (never loaded into llama.cpp), rebuilt, the reply unchanged (truncated and
+    # garbled entries meet the same digest check: tests/core/test_warmstart.py)
+    state = states[0]
+    good = state.read_bytes()
+    state.write_bytes(good[:200] + bytes([good[200] ^ 0x55]) + good[201:])
+    text, note, _ = _fresh_reply()
+    assert note.startswith("ignored a stale or corrupt entry; saved "), note
+    assert text == cold
+    assert state.read_bytes() == good          # rebuilt: the same state as before
