@@ -47,6 +47,9 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-tokens", type=int, default=768, help="longest reply the model may write")
     g.add_argument("--no-grounding", action="store_true",
                    help="keep the model's reply as it is instead of reconciling it with the prompt's explicit words")
+    g.add_argument("--composites", action=argparse.BooleanOptionalAction, default=None,
+                   help="let the model write things the catalog lacks as composite entities (their own parts, "
+                        "DSL v2); default: on for the http backend, off for the embedded model")
 
 
 def add_render_options(p: argparse.ArgumentParser) -> None:
@@ -125,6 +128,7 @@ def open_backend(args):
 def pipeline_options(args):
     from ..generation.pipeline import Options
     return Options(seed=args.seed, temperature=args.temperature, max_tokens=max(1, args.max_tokens),
-                   repair_rounds=max(0, args.repair_rounds), grounding=not args.no_grounding)
+                   repair_rounds=max(0, args.repair_rounds), grounding=not args.no_grounding,
+                   composites=getattr(args, "composites", None))
 
 

@@ -40,6 +40,15 @@ class Options:
     repair_rounds: int = 2
     grounding: bool = True
     narrow: bool = True        # prompt-conditioned enums in the grammar
+    composites: bool | None = None   # offer composite entities (own parts, DSL v2); None: the backend decides
+
+
+def offers_composites(backend, opts: Options) -> bool:
+    """Composite parts are offered only when asked for, or by a backend for capable models (http):
+    the embedded 270M model stays on the catalog's kinds."""
+    if opts.composites is not None:
+        return opts.composites
+    return bool(getattr(backend, "offers_composites", False))
 
 
 @dataclass
@@ -53,15 +62,16 @@ class Result:
     analysis: lexicon.Analysis | None = None
 
 
-def decoding_schema(analysis: lexicon.Analysis | None, narrow: bool = True) -> dict:
+def decoding_schema(analysis: lexicon.Analysis | None, narrow: bool = True, composites: bool = False) -> dict:
     if not narrow or analysis is None or not analysis.entities:
         # nothing recognised: the whole catalog, but few entities (a small model otherwise lists the catalog)
-        return schema_mod.generation_schema(max_entities=6)
+        return schema_mod.generation_schema(max_entities=12 if composites else 6, composites=composites)
     kinds = analysis.kinds() or None
     colors = analysis.colors()
     color_names = (colors + ["white", "black", "gray"]) if colors else None
     slots = [(d.id, d.kind) for d in analysis.entities] or None
-    return schema_mod.generation_schema(kinds=kinds, color_names=color_names, slots=slots)
+    # with composites: what the prompt names keeps its slot; more things may follow, written as parts
+    return schema_mod.generation_schema(kinds=kinds, color_names=color_names, slots=slots, composites=composites)
 
 
 def _refs_are_text(r: dict) -> bool:
@@ -151,12 +161,13 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
         raise ValueError(f"the prompt is {len(prompt)} characters long; at most 2000")
     t0 = time.perf_counter()
     analysis = lexicon.analyze(prompt)
-    schema = decoding_schema(analysis, opts.narrow)
-    base = prompting.messages(prompt, prompting.hint(analysis) if opts.narrow else None)
+    composites = offers_composites(backend, opts)
+    schema = decoding_schema(analysis, opts.narrow, composites)
+    base = prompting.messages(prompt, prompting.hint(analysis) if opts.narrow else None, composites=composites)
     scene, raw, attempts, tokens = _decode_valid(backend, base, schema, opts, on_progress, cancel, "scene")
     warnings: list[str] = []
     if opts.grounding:
-        scene, warnings = grounding.ground(scene, analysis)
+        scene, warnings = grounding.ground(scene, analysis, keep_composites=composites)
     scene = scene.model_copy(update={"seed": opts.seed})
     return Result(scene, raw, attempts, warnings, time.perf_counter() - t0, tokens, analysis)
 
@@ -176,14 +187,20 @@ def refine(scene: Scene, instruction: str, backend: Backend, options: Options | 
         if understood:
             return Result(edited, "", 0, notes, time.perf_counter() - t0, 0, analysis)
     current = scene.model_dump(exclude_none=True, exclude={"seed", "camera"})
-    for e in current["entities"]:
+    for e, ent in zip(current["entities"], scene.entities):
         for key in ("material", "scale", "position", "rotation"):
             e.pop(key, None)
-    kinds = sorted(set(analysis.kinds()) | {e.kind for e in scene.entities})
+        if ent.is_composite:     # as a model writes it: no kind, parts without their defaults
+            e.pop("kind", None)
+            e["parts"] = [p.model_dump(mode="json", exclude_defaults=True) for p in ent.parts]
+    kinds = sorted(set(analysis.kinds()) | {e.kind for e in scene.entities if not e.is_composite})
     colors = analysis.colors() + [e.color for e in scene.entities if e.color]
-    schema = schema_mod.generation_schema(kinds=kinds if opts.narrow else None,
-                                          color_names=(colors + ["white", "black", "gray"]) if opts.narrow and colors else None)
-    base = prompting.refine_messages(json.dumps(current, separators=(", ", ": ")), instruction)
+    # a scene that has composites keeps them editable
+    composites = offers_composites(backend, opts) or any(e.is_composite for e in scene.entities)
+    schema = schema_mod.generation_schema(kinds=kinds if opts.narrow and not composites else None,
+                                          color_names=(colors + ["white", "black", "gray"]) if opts.narrow and colors else None,
+                                          composites=composites)
+    base = prompting.refine_messages(json.dumps(current, separators=(", ", ": ")), instruction, composites=composites)
     new, raw, attempts, tokens = _decode_valid(backend, base, schema, opts, on_progress, cancel, "edit")
     new, warnings = grounding.ground_edit(scene, new, analysis) if opts.grounding else (new, [])
     new = new.model_copy(update={"seed": scene.seed, "camera": scene.camera})

@@ -23,8 +23,10 @@ def _would_cycle(ents: dict[str, Entity], sid: str, tid: str) -> bool:
     return False
 
 
-def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
-    """Reconcile a model's scene with what the prompt explicitly says."""
+def ground(scene: Scene, analysis: Analysis, keep_composites: bool = True) -> tuple[Scene, list[str]]:
+    """Reconcile a model's scene with what the prompt explicitly says. A composite entity (its own
+    parts: something the catalog lacks, so the prompt reading cannot match it) is kept, with its
+    relations to what remains; ``keep_composites=False`` drops it like any unmatched entity."""
     warnings: list[str] = []
     if not analysis.entities:
         return scene, warnings
@@ -59,7 +61,10 @@ def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
         upd["arrangement"] = d.arrangement or (e.arrangement if upd.get("count", e.count) > 1 else None)
         upd["relations"] = []
         out.append(e.model_copy(update=upd))
-    dropped = [e for i, e in enumerate(model_ents) if i not in used]
+    kept = [e for i, e in enumerate(model_ents) if i not in used and keep_composites and e.is_composite]
+    dropped = [e for i, e in enumerate(model_ents) if i not in used and e not in kept]
+    for e in kept:
+        id_map[e.id] = e.id if e.id not in {d.id for d in analysis.entities} else f"{e.id[:28]}_c"
     for e in dropped:
         warnings.append(f"dropped {e.id!r} ({e.kind}): the prompt does not mention it")
     by_id = {e.id: e for e in out}
@@ -79,6 +84,11 @@ def ground(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
                     rels.append(Relation(type=r.type, target=tgt, target2=tgt2))
         final.append(e.model_copy(update={"relations": rels}))
         by_id[e.id] = final[-1]
+    for e in kept:                # the model's own relations, to entities that remain
+        rels = [r.model_copy(update={"target": id_map[r.target],
+                                     "target2": id_map.get(r.target2) if r.target2 else None})
+                for r in e.relations if r.target in id_map and (r.target2 is None or r.target2 in id_map)]
+        final.append(e.model_copy(update={"id": id_map[e.id], "relations": rels}))
     # never introduce an 'on' cycle
     ents = {e.id: e for e in final}
     for i, e in enumerate(final):
