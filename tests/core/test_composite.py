@@ -176,3 +176,13 @@ def test_composites_are_offered_by_the_option_and_the_http_backend():
     text, example = prompting.COMPOSITE_EXAMPLE
     parse_scene(example)                                  # the prompt's example is a valid document
     assert "composite" in prompting.messages("a gazebo", composites=True)[0]["content"]
+
+
+def test_the_readme_dsl_examples_are_valid_v2_documents():
+    import os
+    import re
+    readme = open(os.path.join(os.path.dirname(catalog.__file__), "..", "README.md"), encoding="utf-8").read()
+    blocks = [b for b in re.findall(r"```json\n(.*?)```", readme, re.S) if b.lstrip().startswith('{"version"')]
+    scenes = [parse_scene(b) for b in blocks]
+    assert len(scenes) >= 2 and all(json.loads(b)["version"] == 2 for b in blocks)
+    assert any(e.is_composite and e.label == "gazebo" for s in scenes for e in s.entities)
