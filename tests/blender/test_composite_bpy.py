@@ -5,7 +5,7 @@ import bpy
 import pytest
 from mathutils import Vector
 
-from worldsmith.blender import builder
+from worldsmith.blender import builder, labels
 from worldsmith.scene_dsl import parse_scene
 
 GAZEBO_PARTS = [
@@ -31,7 +31,10 @@ def world_size(obj):
 
 def test_a_composite_gazebo_builds_with_its_size_labels_and_colours(bl_scene):
     scene = _scene()
-    builder.build_scene(scene, bl_scene)
+    result = builder.build_scene(scene, bl_scene)
+    recs = {r["id"]: r for r in labels.compute(bl_scene, result.objects, None)["instances"]}
+    assert recs["gazebo"]["kind"] == "composite" and recs["gazebo"]["composite_name"] == "gazebo"
+    assert recs["bench"]["kind"] == "bench" and "composite_name" not in recs["bench"]
     objs = {o["worldsmith_id"]: o for o in bl_scene.objects if "worldsmith_id" in o}
     gz, gz2 = objs["gazebo"], objs["gazebo2"]
     assert world_size(gz) == pytest.approx((4.0, 4.0, 3.5), abs=1e-3)
