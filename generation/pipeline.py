@@ -172,6 +172,18 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
     return Result(scene, raw, attempts, warnings, time.perf_counter() - t0, tokens, analysis)
 
 
+def current_doc(scene: Scene) -> dict:
+    """``scene`` as the model is shown it for an edit: the fields its grammar lets it write."""
+    current = scene.model_dump(mode="json", exclude_none=True, exclude={"seed", "camera"})
+    for e, ent in zip(current["entities"], scene.entities):
+        for key in ("material", "scale", "position", "rotation"):
+            e.pop(key, None)
+        if ent.is_composite:     # as a model writes it: no kind, parts without their defaults
+            e.pop("kind", None)
+            e["parts"] = [p.model_dump(mode="json", exclude_defaults=True) for p in ent.parts]
+    return current
+
+
 def refine(scene: Scene, instruction: str, backend: Backend, options: Options | None = None,
            on_progress: ProgressFn | None = None, cancel=None) -> Result:
     """Edit ``scene`` by an instruction ("make the house blue", "add two dogs")."""
@@ -186,13 +198,7 @@ def refine(scene: Scene, instruction: str, backend: Backend, options: Options | 
         edited, notes, understood = grounding.apply_edit(scene, analysis)
         if understood:
             return Result(edited, "", 0, notes, time.perf_counter() - t0, 0, analysis)
-    current = scene.model_dump(exclude_none=True, exclude={"seed", "camera"})
-    for e, ent in zip(current["entities"], scene.entities):
-        for key in ("material", "scale", "position", "rotation"):
-            e.pop(key, None)
-        if ent.is_composite:     # as a model writes it: no kind, parts without their defaults
-            e.pop("kind", None)
-            e["parts"] = [p.model_dump(mode="json", exclude_defaults=True) for p in ent.parts]
+    current = current_doc(scene)
     kinds = sorted(set(analysis.kinds()) | {e.kind for e in scene.entities if not e.is_composite})
     colors = analysis.colors() + [e.color for e in scene.entities if e.color]
     # a scene that has composites keeps them editable

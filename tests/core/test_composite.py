@@ -186,3 +186,13 @@ def test_the_readme_dsl_examples_are_valid_v2_documents():
     scenes = [parse_scene(b) for b in blocks]
     assert len(scenes) >= 2 and all(json.loads(b)["version"] == 2 for b in blocks)
     assert any(e.is_composite and e.label == "gazebo" for s in scenes for e in s.entities)
+
+
+def test_a_scene_with_composites_is_shown_for_an_edit_as_its_grammar_allows():
+    from worldsmith.generation.backends.replies import conforms
+    s = parse_scene(doc({**GAZEBO, "color": "white"}, {"id": "car", "kind": "car", "size": "large"}))
+    current = pipeline.current_doc(s)
+    current["version"] = 2
+    assert "kind" not in current["entities"][0] and current["entities"][0]["parts"][0] == PARTS[0]
+    assert conforms(json.dumps(current), generation_schema(composites=True))
+    assert parse_scene(current) == s.model_copy(update={"seed": 0})
