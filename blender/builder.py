@@ -244,12 +244,13 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
     roots = []
     dark = world.is_dark(scene.time_of_day)
     entities = {e.id: e for e in scene.entities}
+    specs: dict[str, tuple] = {}
     names = []
     for p in lay.placements:
         e = entities[p.entity_id]
-        spec = e.spec()
-        color = e.resolved_color()
-        mesh_key = e.mesh_key()      # its kind, or a composite's parts (one mesh per distinct part list)
+        if p.entity_id not in specs:  # its kind, or a composite's parts (one mesh per distinct part list)
+            specs[p.entity_id] = (e.spec(), e.resolved_color(), e.mesh_key())
+        spec, color, mesh_key = specs[p.entity_id]
         variant = 0 if e.is_composite else variant_for(scene.seed, p.name, p.kind)
         key = (mesh_key, variant, color, e.material)
         me = meshes.get(key)
