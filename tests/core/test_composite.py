@@ -196,3 +196,18 @@ def test_a_scene_with_composites_is_shown_for_an_edit_as_its_grammar_allows():
     assert "kind" not in current["entities"][0] and current["entities"][0]["parts"][0] == PARTS[0]
     assert conforms(json.dumps(current), generation_schema(composites=True))
     assert parse_scene(current) == s.model_copy(update={"seed": 0})
+
+
+def test_grounding_keeps_a_models_composite_with_its_relations():
+    from worldsmith.scene_dsl import grounding
+    a = lexicon.analyze("a red car next to a gazebo")
+    model = parse_scene(doc({"id": "car", "kind": "car", "color": "red"},
+                            {**GAZEBO, "relations": [{"type": "behind", "target": "car"}]}))
+    grounded, warnings = grounding.ground(model, a)
+    by = {e.id: e for e in grounded.entities}
+    assert by["gazebo"].is_composite and by["gazebo"].parts == model.entities[1].parts
+    assert [(r.type, r.target) for r in by["gazebo"].relations] == [("behind", "car")]
+    assert not [w for w in warnings if "gazebo" in w]
+    dropped, warnings = grounding.ground(model, a, keep_composites=False)
+    assert "gazebo" not in {e.id for e in dropped.entities}
+    assert any("dropped 'gazebo'" in w for w in warnings)                 # never silently
