@@ -262,21 +262,25 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
     roots = []
     dark = world.is_dark(scene.time_of_day)
     entities = {e.id: e for e in scene.entities}
+    specs: dict[str, tuple] = {}
     names = []
     for p in lay.placements:
         e = entities[p.entity_id]
-        spec = catalog.get(p.kind)
-        color = e.resolved_color()
-        variant = variant_for(scene.seed, p.name, p.kind)
-        key = (p.kind, variant, color, e.material)
+        if p.entity_id not in specs:  # its kind, or a composite's parts (one mesh per distinct part list)
+            specs[p.entity_id] = (e.spec(), e.resolved_color(), e.mesh_key())
+        spec, color, mesh_key = specs[p.entity_id]
+        variant = 0 if e.is_composite else variant_for(scene.seed, p.name, p.kind)
+        key = (mesh_key, variant, color, e.material)
         me = meshes.get(key)
         if me is None:
-            me = created.add(mesh_from_data(f"WS {p.kind}", assets.build(p.kind, variant)))
+            data = (assets.build_composite(mesh_key, e.parts, spec) if e.is_composite
+                    else assets.build(p.kind, variant))
+            me = created.add(mesh_from_data(f"WS {e.label}", data))
             for part_value in spec.parts.values():
                 if dark and part_value == "glass" and spec.category == "structure":
                     me.materials.append(materials.material(LIT_WINDOW, "emissive"))   # lit from inside
                 else:
-                    me.materials.append(materials.part_material(part_value, color, e.material, p.kind))
+                    me.materials.append(materials.part_material(part_value, color, e.material, e.kind))
             meshes[key] = me
         obj = created.add(bpy.data.objects.new(p.name, me))
         obj.location = p.position
@@ -284,7 +288,10 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
         obj.scale = (p.scale, p.scale, p.scale)
         obj["worldsmith_id"] = p.entity_id
         obj["worldsmith_kind"] = p.kind
-        obj["worldsmith_color"] = me.materials[catalog.main_part_index(p.kind)]["worldsmith_color"]
+        obj["worldsmith_color"] = me.materials[list(spec.parts).index(spec.main_part)]["worldsmith_color"]
+        if e.is_composite:           # kind "composite"; what it is, and its part list's digest
+            obj["worldsmith_name"] = e.label
+            obj["worldsmith_parts"] = mesh_key.split(":")[1]
         obj["worldsmith_index"] = p.index
         obj["worldsmith_requested"] = e.requested or ""   # the prompt's words ("" when none named it)
         roots.append(obj)

@@ -145,6 +145,7 @@ def compute(bl_scene, roots, index: np.ndarray | None) -> dict:
         rec = {"mask_value": int(obj.pass_index), "name": obj.name, "id": str(obj["worldsmith_id"]),
                "kind": str(obj["worldsmith_kind"]), "color": str(obj["worldsmith_color"]),
                "index": int(obj["worldsmith_index"]), "requested": str(obj.get("worldsmith_requested", "")),
+               **({"composite_name": str(obj["worldsmith_name"])} if "worldsmith_name" in obj else {}),
                "bbox_3d": {"min": world.min(axis=0).round(5).tolist() if len(world) else None,
                            "max": world.max(axis=0).round(5).tolist() if len(world) else None}}
         ndc, front = project(bl_scene, cam, world) if len(world) else (np.zeros((0, 3)), np.zeros(0, bool))

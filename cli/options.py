@@ -51,6 +51,9 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                         "repair first and things it adds are kept (capable models' default); off: the reply as "
                         "it is (research). Default: the model registry's setting, else strict")
     g.add_argument("--no-grounding", action="store_true", help="the same as --grounding off")
+    g.add_argument("--composites", action=argparse.BooleanOptionalAction, default=None,
+                   help="let the model write things the catalog lacks as composite entities (their own parts, "
+                        "DSL v2); default: on for the http backend, off for the embedded model")
 
 
 def add_render_options(p: argparse.ArgumentParser) -> None:
@@ -144,6 +147,7 @@ def grounding_mode(args) -> str:
 def pipeline_options(args):
     from ..generation.pipeline import Options
     return Options(seed=args.seed, temperature=args.temperature, max_tokens=max(1, args.max_tokens),
-                   repair_rounds=max(0, args.repair_rounds), grounding=grounding_mode(args))
+                   repair_rounds=max(0, args.repair_rounds), grounding=grounding_mode(args),
+                   composites=getattr(args, "composites", None))
 
 

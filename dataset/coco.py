@@ -73,8 +73,10 @@ def write_mask(path: str | os.PathLike, index: np.ndarray) -> None:
 
 
 def categories() -> list[dict]:
-    return [{"id": i, "name": k, "supercategory": catalog.get(k).category}
+    cats = [{"id": i, "name": k, "supercategory": catalog.get(k).category}
             for i, k in enumerate(catalog.KINDS, 1)]
+    # composite entities (DSL v2) share one category; their own names are in worldsmith_name
+    return cats + [{"id": len(cats) + 1, "name": "composite", "supercategory": "composite"}]
 
 
 def coco_document(renders: list[tuple[str, dict, np.ndarray]]) -> dict:

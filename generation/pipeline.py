@@ -49,6 +49,7 @@ class Options:
     grounding: str = "strict"  # strict | verify | off (True/False: strict/off, for older callers)
     narrow: bool = True        # prompt-conditioned enums in the grammar
     max_extra: int = MAX_EXTRA   # entities the model may add in verify/off mode
+    composites: bool | None = None   # offer composite entities (own parts, DSL v2); None: the backend decides
 
     def __post_init__(self):
         if self.grounding is True or self.grounding is False:
@@ -56,6 +57,14 @@ class Options:
         if self.grounding not in grounding.GROUNDING_MODES:
             raise ValueError(f"grounding must be one of {', '.join(grounding.GROUNDING_MODES)}, "
                              f"not {self.grounding!r}")
+
+
+def offers_composites(backend, opts: Options) -> bool:
+    """Composite parts are offered only when asked for, or by a backend for capable models (http):
+    the embedded 270M model stays on the catalog's kinds."""
+    if opts.composites is not None:
+        return opts.composites
+    return bool(getattr(backend, "offers_composites", False))
 
 
 @dataclass
@@ -69,11 +78,13 @@ class Result:
     analysis: lexicon.Analysis | None = None
 
 
-def decoding_schema(analysis: lexicon.Analysis | None, narrow: bool = True, extra: int = 0) -> dict:
+def decoding_schema(analysis: lexicon.Analysis | None, narrow: bool = True, extra: int = 0,
+                    composites: bool = False) -> dict:
     """The grammar: with ``extra`` 0 (strict), one slot per thing the prompt names and nothing
     else; with ``extra`` > 0, those slots first (required), then up to ``extra`` more entities
-    of any catalog kind and colour."""
-    if extra > 0 and narrow and analysis is not None and analysis.entities:
+    of any catalog kind and colour. ``composites``: the things named keep their slots and up to
+    12 more may follow, each a catalog entity or a composite (its own parts, DSL v2)."""
+    if extra > 0 and narrow and analysis is not None and analysis.entities and not composites:
         slots = [(d.id, d.kind) for d in analysis.entities]
         schema = schema_mod.generation_schema(slots=slots)
         free = schema_mod.generation_schema(max_entities=len(slots) + extra)["properties"]["entities"]["items"]
@@ -87,12 +98,18 @@ def decoding_schema(analysis: lexicon.Analysis | None, narrow: bool = True, extr
         return schema
     if not narrow or analysis is None or not analysis.entities:
         # nothing recognised: the whole catalog, but few entities (a small model otherwise lists the catalog)
-        return schema_mod.generation_schema(max_entities=6)
-    kinds = analysis.kinds() or None
+        return schema_mod.generation_schema(max_entities=12 if composites else 6, composites=composites)
+    drafts = analysis.entities
+    if composites:      # a thing no kind has gets no placeholder slot: the model may write it as a composite
+        drafts = [d for d in drafts if d.how != "placeholder"]
+        if not drafts:
+            return schema_mod.generation_schema(max_entities=12, composites=True)
+    kinds = sorted({d.kind for d in drafts}) or None
     colors = analysis.colors()
     color_names = (colors + ["white", "black", "gray"]) if colors else None
-    slots = [(d.id, d.kind) for d in analysis.entities] or None
-    return schema_mod.generation_schema(kinds=kinds, color_names=color_names, slots=slots)
+    slots = [(d.id, d.kind) for d in drafts] or None
+    # with composites: what the prompt names keeps its slot; more things may follow, written as parts
+    return schema_mod.generation_schema(kinds=kinds, color_names=color_names, slots=slots, composites=composites)
 
 
 def _refs_are_text(r: dict) -> bool:
@@ -187,13 +204,15 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
     if analysis.negated and not analysis.entities and not places.named(tokens_):
         raise ValueError("the prompt only names things that are not there ("
                          + ", ".join(sorted(analysis.negated)) + "); describe something that is")
-    schema = decoding_schema(analysis, opts.narrow, 0 if mode == "strict" else opts.max_extra)
+    composites = offers_composites(backend, opts)
+    schema = decoding_schema(analysis, opts.narrow, 0 if mode == "strict" else opts.max_extra, composites)
     warnings: list[str] = list(analysis.notes)
     if mode == "strict" and not analysis.entities and places.named(tokens_):
         analysis, warnings = place_reading(analysis, places.named(tokens_)[0], opts.max_extra)
-        schema = decoding_schema(analysis, opts.narrow, 0)
+        schema = decoding_schema(analysis, opts.narrow, 0, composites)
     shown = places.retrieve(tokens_) if mode != "strict" else []
-    base = prompting.messages(prompt, prompting.hint(analysis) if opts.narrow else None, shown)
+    base = prompting.messages(prompt, prompting.hint(analysis) if opts.narrow else None, shown,
+                                 composites=composites)
     scene, raw, attempts, tokens = _decode_valid(backend, base, schema, opts, on_progress, cancel, "scene")
     if mode == "verify":
         scene, raw, more, more_tokens, more_notes = _verify_repair(
@@ -202,7 +221,7 @@ def generate(prompt: str, backend: Backend, options: Options | None = None,
         warnings += more_notes
         attempts, tokens = attempts + more, tokens + more_tokens
     if mode != "off":
-        scene, notes = grounding.ground(scene, analysis, mode, opts.max_extra)
+        scene, notes = grounding.ground(scene, analysis, mode, opts.max_extra, keep_composites=composites)
         warnings += notes
         scene, notes = implied(scene, analysis, tokens_, mode, opts.max_extra)
         warnings += notes
@@ -316,6 +335,18 @@ def reader_only(prompt: str, options: Options | None = None) -> Result:
     return Result(scene, "", 0, list(analysis.notes), time.perf_counter() - t0, 0, analysis)
 
 
+def current_doc(scene: Scene) -> dict:
+    """``scene`` as the model is shown it for an edit: the fields its grammar lets it write."""
+    current = scene.model_dump(mode="json", exclude_none=True, exclude={"seed", "camera"})
+    for e, ent in zip(current["entities"], scene.entities):
+        for key in ("material", "scale", "position", "rotation"):
+            e.pop(key, None)
+        if ent.is_composite:     # as a model writes it: no kind, parts without their defaults
+            e.pop("kind", None)
+            e["parts"] = [p.model_dump(mode="json", exclude_defaults=True) for p in ent.parts]
+    return current
+
+
 def refine(scene: Scene, instruction: str, backend: Backend, options: Options | None = None,
            on_progress: ProgressFn | None = None, cancel=None) -> Result:
     """Edit ``scene`` by an instruction ("make the house blue", "add two dogs")."""
@@ -330,15 +361,15 @@ def refine(scene: Scene, instruction: str, backend: Backend, options: Options | 
         edited, notes, understood = grounding.apply_edit(scene, analysis)
         if understood:
             return Result(edited, "", 0, analysis.notes + notes, time.perf_counter() - t0, 0, analysis)
-    current = scene.model_dump(exclude_none=True, exclude={"seed", "camera"})
-    for e in current["entities"]:
-        for key in ("material", "scale", "position", "rotation"):
-            e.pop(key, None)
-    kinds = sorted(set(analysis.kinds()) | {e.kind for e in scene.entities})
+    current = current_doc(scene)
+    kinds = sorted(set(analysis.kinds()) | {e.kind for e in scene.entities if not e.is_composite})
     colors = analysis.colors() + [e.color for e in scene.entities if e.color]
-    schema = schema_mod.generation_schema(kinds=kinds if opts.narrow else None,
-                                          color_names=(colors + ["white", "black", "gray"]) if opts.narrow and colors else None)
-    base = prompting.refine_messages(json.dumps(current, separators=(", ", ": ")), instruction)
+    # a scene that has composites keeps them editable
+    composites = offers_composites(backend, opts) or any(e.is_composite for e in scene.entities)
+    schema = schema_mod.generation_schema(kinds=kinds if opts.narrow and not composites else None,
+                                          color_names=(colors + ["white", "black", "gray"]) if opts.narrow and colors else None,
+                                          composites=composites)
+    base = prompting.refine_messages(json.dumps(current, separators=(", ", ": ")), instruction, composites=composites)
     new, raw, attempts, tokens = _decode_valid(backend, base, schema, opts, on_progress, cancel, "edit")
     new, warnings = grounding.ground_edit(scene, new, analysis) if opts.grounding != "off" else (new, [])
     warnings = list(analysis.notes) + warnings

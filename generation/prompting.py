@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from ..scene_dsl.models import GROUNDS, RELATIONS, TIMES_OF_DAY
+from ..scene_dsl.recipes.schema import SHAPES
 
 SYSTEM = (
     "You turn a description of a 3D scene into JSON for a scene engine. "
@@ -37,8 +38,30 @@ EXAMPLES: list[tuple[str, dict]] = [
 ]
 
 
-def system_prompt() -> str:
-    return SYSTEM.format(relations=", ".join(RELATIONS), times=", ".join(TIMES_OF_DAY), grounds=", ".join(GROUNDS))
+COMPOSITES = (
+    " Use a catalog kind when one fits. For a thing no kind fits, write a composite entity instead: "
+    "\"name\" (what it is), \"parts\" (at most 32: each a shape ({shapes}) with size [width, depth, height] "
+    "in metres, or a catalog \"kind\"; \"at\" [x, y, z] is the base centre of the part, the front faces -y; "
+    "optional \"rotate\" [x, y, z] degrees, \"array\" {{count, axis, spacing}}, \"mirror_x\", and \"slot\": "
+    "main (the entity's colour) or a fixed material such as roof_tile, wood_dark, metal, glass, stone) "
+    "and \"size\" [width, depth, height] in metres. Use version 2."
+)
+
+# one example of a composite, shown only to models that are offered composites
+COMPOSITE_EXAMPLE = (
+    "a white gazebo with a bench in front of it",
+    {"version": 2, "time_of_day": "noon", "ground": "grass", "entities": [
+        {"id": "gazebo", "name": "gazebo", "count": 1, "color": "white", "size": [4, 4, 3.5], "parts": [
+            {"shape": "cylinder", "size": [3, 3, 0.2], "slot": "stone"},
+            {"shape": "cylinder", "at": [1.2, 1.2, 0.2], "size": [0.15, 0.15, 2.2], "mirror_x": True},
+            {"shape": "cylinder", "at": [1.2, -1.2, 0.2], "size": [0.15, 0.15, 2.2], "mirror_x": True},
+            {"shape": "cone", "at": [0, 0, 2.4], "size": [3.4, 3.4, 0.9], "slot": "roof_tile"}]},
+        {"id": "bench", "kind": "bench", "count": 1, "relations": [{"type": "in_front_of", "target": "gazebo"}]}]})
+
+
+def system_prompt(composites: bool = False) -> str:
+    text = SYSTEM.format(relations=", ".join(RELATIONS), times=", ".join(TIMES_OF_DAY), grounds=", ".join(GROUNDS))
+    return text + (COMPOSITES.format(shapes=", ".join(SHAPES)) if composites else "")
 
 
 def hint(analysis) -> str | None:
@@ -69,13 +92,15 @@ def place_examples(shown) -> list[tuple[str, dict]]:
     return out
 
 
-def messages(prompt: str, hint_text: str | None = None, shown=None) -> list[dict]:
+def messages(prompt: str, hint_text: str | None = None, shown=None, composites: bool = False) -> list[dict]:
     """Chat messages for ``prompt``: system text, the examples (fixed ones, then those of the
-    places ``shown``, retrieved for this prompt), then the request."""
-    msgs = [{"role": "system", "content": system_prompt()}]
-    for text, doc in EXAMPLES + place_examples(shown):
+    places ``shown``, retrieved for this prompt), then the request. ``composites`` (for models that
+    are offered them) explains composite entities and adds an example of one."""
+    msgs = [{"role": "system", "content": system_prompt(composites)}]
+    for text, doc in EXAMPLES + place_examples(shown) + ([COMPOSITE_EXAMPLE] if composites else []):
         if hint_text is not None:
-            text = f"{text}\n(entities: " + "; ".join(f"{e['id']} is a {e['kind']}" for e in doc["entities"]) + ")"
+            text = f"{text}\n(entities: " + "; ".join(f"{e['id']} is a {e.get('kind') or e['name']}"
+                                                       for e in doc["entities"]) + ")"
         msgs.append({"role": "user", "content": text})
         msgs.append({"role": "assistant", "content": compact(doc)})
     user = prompt.strip()
@@ -106,9 +131,9 @@ def disagreement_messages(base: list[dict], reply: str, problems: list[str]) -> 
     ]
 
 
-def refine_messages(current_json: str, instruction: str) -> list[dict]:
+def refine_messages(current_json: str, instruction: str, composites: bool = False) -> list[dict]:
     """Messages asking the model to edit an existing scene."""
-    msgs = [{"role": "system", "content": system_prompt() +
+    msgs = [{"role": "system", "content": system_prompt(composites) +
              " When given a current scene and an instruction, output the whole updated scene JSON, "
              "changing only what the instruction asks."}]
     msgs.append({"role": "user", "content": f"Current scene: {current_json}\nInstruction: {instruction.strip()}"})

@@ -10,7 +10,10 @@ from .tools import ENGINES, MAX_PROMPT, MAX_SAMPLES, MAX_SIDE
 
 _DSL = {"type": ["object", "string"],
         "description": "a Worldsmith scene DSL document (a JSON object, or its JSON text); "
-                       "see get_dsl_schema. Example: {\"version\": 1, \"time_of_day\": \"sunset\", "
+                       "see get_dsl_schema. A thing no kind fits may be a composite entity with its own "
+                       "\"parts\" (version 2; e.g. {\"id\": \"gazebo\", \"name\": \"gazebo\", \"size\": [4, 4, 3.5], "
+                       "\"parts\": [{\"shape\": \"cylinder\", \"size\": [3, 3, 0.2]}, ...]}). "
+                       "Example: {\"version\": 2, \"time_of_day\": \"sunset\", "
                        "\"entities\": [{\"id\": \"house\", \"kind\": \"house\", \"color\": \"white\"}, "
                        "{\"id\": \"car\", \"kind\": \"car\", \"color\": \"red\", \"relations\": "
                        "[{\"type\": \"in_front_of\", \"target\": \"house\"}]}]}"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from . import colors
+from . import colors, words
 from .lexicon import Analysis, tokenize
 from .models import Entity, Relation, Scene
 
@@ -30,7 +30,7 @@ MAX_EXTRA = 6     # entities the model may add beyond the prompt's own in verify
 
 
 def ground(scene: Scene, analysis: Analysis, mode: str = "strict",
-           max_extra: int = MAX_EXTRA) -> tuple[Scene, list[str]]:
+           max_extra: int = MAX_EXTRA, keep_composites: bool = True) -> tuple[Scene, list[str]]:
     """Reconcile a model's scene with what the prompt explicitly says.
 
     ``strict``: the prompt's reading is the scene; the model's reply only fills in
@@ -40,6 +40,7 @@ def ground(scene: Scene, analysis: Analysis, mode: str = "strict",
     prompt does not contradict it: up to ``max_extra`` more entities, colours and
     sizes the prompt leaves open, relations for things the prompt places nowhere,
     and the time of day and ground when the prompt names none.
+    A composite entity (DSL v2) is kept unless ``keep_composites`` is False.
     """
     if mode == "off":
         return scene, []
@@ -56,11 +57,13 @@ def ground(scene: Scene, analysis: Analysis, mode: str = "strict",
     if mode == "verify":
         scene, warnings = _ground_verify(scene, analysis, max_extra)
         return scene, pre + warnings
-    scene, warnings = _ground_strict(scene, analysis)
+    scene, warnings = _ground_strict(scene, analysis, keep_composites)
     return scene, pre + warnings
 
 
-def _ground_strict(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
+def _ground_strict(scene: Scene, analysis: Analysis, keep_composites: bool = True) -> tuple[Scene, list[str]]:
+    """A composite entity (its own parts: something the catalog lacks, so the prompt reading cannot
+    match it) is kept with its relations to what remains; ``keep_composites=False`` drops it."""
     warnings: list[str] = []
     if not analysis.entities:
         return scene, warnings
@@ -69,7 +72,9 @@ def _ground_strict(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
     out: list[Entity] = []
     id_map: dict[str, str] = {}
     for d in analysis.entities:
-        match = next((i for i, e in enumerate(model_ents) if i not in used and e.kind == d.kind), None)
+        match = _composite_for(d, model_ents, used) if keep_composites else None
+        if match is None:
+            match = next((i for i, e in enumerate(model_ents) if i not in used and e.kind == d.kind), None)
         if match is None:
             warnings.append(f"the model left out {d.id!r} ({d.kind}); added from the prompt")
             e = Entity(id=d.id, kind=d.kind)
@@ -84,7 +89,9 @@ def _ground_strict(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
             upd["count"] = d.count
         elif not d.explicit_count:
             upd["count"] = d.count if d.count > 1 and e.count == 1 else (e.count if d.count > 1 else 1)
-        if d.color:
+        if e.is_composite and d.how == "placeholder":       # the model's own object for it: its colours stand
+            upd["color"] = d.color if d.color != words.PLACEHOLDER_COLOR else e.color
+        elif d.color:
             if e.color and colors.to_hex(e.color) != colors.to_hex(d.color):
                 warnings.append(f"{d.id}: the prompt says {d.color}, the model wrote {e.color}; using {d.color}")
             upd["color"] = d.color
@@ -96,7 +103,10 @@ def _ground_strict(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
         upd["relations"] = []
         upd["requested"] = d.requested or None
         out.append(e.model_copy(update=upd))
-    dropped = [e for i, e in enumerate(model_ents) if i not in used]
+    kept = [e for i, e in enumerate(model_ents) if i not in used and keep_composites and e.is_composite]
+    dropped = [e for i, e in enumerate(model_ents) if i not in used and e not in kept]
+    for e in kept:
+        id_map[e.id] = e.id if e.id not in {d.id for d in analysis.entities} else f"{e.id[:28]}_c"
     for e in dropped:
         warnings.append(f"dropped {e.id!r} ({e.kind}): the prompt does not mention it")
     by_id = {e.id: e for e in out}
@@ -116,6 +126,11 @@ def _ground_strict(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
                     rels.append(Relation(type=r.type, target=tgt, target2=tgt2))
         final.append(e.model_copy(update={"relations": rels}))
         by_id[e.id] = final[-1]
+    for e in kept:                # the model's own relations, to entities that remain
+        rels = [r.model_copy(update={"target": id_map[r.target],
+                                     "target2": id_map.get(r.target2) if r.target2 else None})
+                for r in e.relations if r.target in id_map and (r.target2 is None or r.target2 in id_map)]
+        final.append(e.model_copy(update={"id": id_map[e.id], "relations": rels}))
     # never introduce an 'on' cycle
     ents = {e.id: e for e in final}
     for i, e in enumerate(final):
@@ -140,6 +155,16 @@ def _ground_strict(scene: Scene, analysis: Analysis) -> tuple[Scene, list[str]]:
     return scene.model_copy(update=upd), warnings
 
 
+def _composite_for(d, model_ents: list[Entity], taken) -> int | None:
+    """A thing no kind has (the reading's placeholder) is best filled by a composite the model wrote
+    for it: the one with its id or name, else the first composite nobody else took."""
+    if getattr(d, "how", "listed") != "placeholder":
+        return None
+    free = [i for i, e in enumerate(model_ents) if i not in taken and e.is_composite]
+    named = [i for i in free if d.id in (model_ents[i].id, model_ents[i].name) or d.requested == model_ents[i].name]
+    return (named or free or [None])[0]
+
+
 def _match(model_ents: list[Entity], analysis: Analysis) -> dict[int, int]:
     """reader entity index -> model entity index: same id and kind first, then the first unused of that kind."""
     used: dict[int, int] = {}
@@ -152,7 +177,9 @@ def _match(model_ents: list[Entity], analysis: Analysis) -> dict[int, int]:
     for k, d in enumerate(analysis.entities):
         if k in used:
             continue
-        i = next((i for i, e in enumerate(model_ents) if i not in taken and e.kind == d.kind), None)
+        i = _composite_for(d, model_ents, taken)
+        if i is None:
+            i = next((i for i, e in enumerate(model_ents) if i not in taken and e.kind == d.kind), None)
         if i is not None:
             used[k] = i
             taken.add(i)

@@ -94,6 +94,12 @@ def build(kind: str, variant: int = 0) -> MeshData:
     return fn(spec, variant % max(1, spec.variants))
 
 
+def build_composite(key: str, parts, spec) -> MeshData:
+    """Geometry of a composite entity's parts (DSL v2), cached by ``key`` (its parts and size)."""
+    from . import recipe
+    return recipe.build_composite(key, parts, spec, build)
+
+
 def has_asset(kind: str) -> bool:
     _load_kind_modules()
     return kind in _BUILDERS

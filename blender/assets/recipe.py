@@ -105,9 +105,9 @@ def _placed(m: MeshData, pl: loader.Placed, size) -> MeshData:
     return out
 
 
-def _slot_map(kind: str, ref: str, slot_index: int) -> np.ndarray:
-    """Slot i of kind ``ref`` -> slot of ``kind``: its main one goes to ``slot_index``, fixed ones to theirs."""
-    spec, rs = catalog.get(kind), catalog.get(ref)
+def _slot_map(spec, ref: str, slot_index: int) -> np.ndarray:
+    """Slot i of kind ``ref`` -> slot of ``spec``: its main one goes to ``slot_index``, fixed ones to theirs."""
+    rs = catalog.get(ref)
     values = list(spec.parts.values())
     out = []
     for v in rs.parts.values():
@@ -136,7 +136,7 @@ def build_parts(kind: str, parts, spec, variant: int, kind_mesh) -> MeshData:
             flags = ref.face_smooth if ref.face_smooth is not None else np.full(ref.n_faces, ref.smooth)
             m = _ref(p, size, ref)
             m = MeshData(m.verts, m.loop_verts, m.loop_start, m.loop_total,
-                         _slot_map(kind, p.kind, slot)[m.face_slot], False)
+                         _slot_map(spec, p.kind, slot)[m.face_slot], False)
         else:
             m = mesh.with_slot(_unit(p, size, max(spec.size)), slot)
             faceted = p.shape in ("box", "wedge", "prism") or (p.segments is not None and p.segments <= 8)
@@ -150,3 +150,17 @@ def build_parts(kind: str, parts, spec, variant: int, kind_mesh) -> MeshData:
     merged.smooth = False
     merged.face_smooth = np.concatenate(smooth)
     return merged
+
+
+_COMPOSITES: dict[str, MeshData] = {}
+MAX_CACHED = 256
+
+
+def build_composite(key: str, parts, spec, kind_mesh) -> MeshData:
+    """Geometry of a composite entity's parts (DSL v2), one mesh per distinct part list (``key``)."""
+    m = _COMPOSITES.get(key)
+    if m is None:
+        if len(_COMPOSITES) >= MAX_CACHED:
+            _COMPOSITES.pop(next(iter(_COMPOSITES)))
+        m = _COMPOSITES[key] = build_parts(key, parts, spec, 0, kind_mesh)
+    return m

@@ -41,6 +41,7 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 class HttpBackend:
     name = "http"
+    offers_composites = True     # a served model is usually a capable one: offer it composite entities
 
     def __init__(self, settings, *, connect_timeout: float = 5.0, retries: int = 2, backoff: float = 0.5):
         endpoint = (settings.endpoint or "").strip()

@@ -153,6 +153,8 @@ class _Solver:
             E.id = str(getattr(e, "id", f"entity{i}"))
             E.kind = str(getattr(e, "kind", "cube"))
             spec = catalog.KINDS.get(E.kind)
+            if getattr(e, "parts", None) is not None:      # a composite (DSL v2): its own spec
+                spec = e.spec()
             if spec is None:
                 self.warn(f"{E.id}: unknown kind {E.kind!r}; placed as a 1 m box")
                 spec = _FALLBACK_SPEC

@@ -41,6 +41,7 @@ def check(scene, layout: Layout) -> list[tuple[int, int, str]]:
     boxes = {eid: union_rect(p.footprint for p in ps) for eid, ps in groups.items()}
     refs = {eid: ref_point(ps) for eid, ps in groups.items()}
     out = []
+    tops = {getattr(e, "id", None): _top_of(e) for e in getattr(scene, "entities", None) or []}
     for i, e in enumerate(getattr(scene, "entities", None) or []):
         A = groups.get(getattr(e, "id", None))
         if not A:
@@ -56,15 +57,20 @@ def check(scene, layout: Layout) -> list[tuple[int, int, str]]:
             if typ == "between" and t2 == t and len(B) >= 2:
                 pb, pc = group_ends([(p.position[0], p.position[1]) for p in B])
             msg = _check_one(typ, e, A, fa, B, fb, groups.get(t2) if t2 else None, boxes.get(t2) if t2 else None,
-                             pb, pc)
+                             pb, pc, tops.get(t))
             if msg:
                 out.append((i, j, f"{e.id} {typ} {t}{(' and ' + t2) if typ == 'between' and t2 else ''}: "
                                   f"not satisfied ({msg})"))
     return out
 
 
-def _top_of(kind: str) -> float | None:
-    spec = catalog.KINDS.get(kind)
+def _top_of(entity) -> float | None:
+    """The top surface (a fraction of the height) of an entity's kind, or of a composite's spec."""
+    spec_fn = getattr(entity, "spec", None)
+    try:
+        spec = spec_fn() if callable(spec_fn) else catalog.KINDS.get(getattr(entity, "kind", None))
+    except (KeyError, TypeError, ValueError):
+        spec = None
     return None if spec is None else spec.top
 
 
@@ -75,7 +81,7 @@ def ref_point(ps) -> tuple[float, float]:
     return 0.5 * (min(xs) + max(xs)), 0.5 * (min(ys) + max(ys))
 
 
-def _check_one(typ, e, A, fa, B, fb, C, fc, pb, pc) -> str | None:
+def _check_one(typ, e, A, fa, B, fb, C, fc, pb, pc, top_b=None) -> str | None:
     if typ in DIRECTIONAL:
         if typ == "left_of":
             if fa[2] > fb[0] + EPS:
@@ -97,7 +103,7 @@ def _check_one(typ, e, A, fa, B, fb, C, fc, pb, pc) -> str | None:
             return f"it is {_fmt(lat)} m off to the side"
         return None
     if typ == "on":
-        top = _top_of(B[0].kind)
+        top = top_b
         if top is None:
             return f"a {B[0].kind} has no top surface"
         names = {p.name: p for p in B}

@@ -50,10 +50,10 @@ def test_sheet_grid():
     assert (out[2:11, 2:18] == 0).all() and (out[13:22, 20:36] == 160).all()
 
 
-def test_categories_are_catalog_kinds():
+def test_categories_are_catalog_kinds_and_composite():
     from worldsmith.scene_dsl import catalog
     cats = coco.categories()
-    assert [c["name"] for c in cats] == list(catalog.KINDS)
+    assert [c["name"] for c in cats] == [*catalog.KINDS, "composite"]   # composite entities share one
     assert [c["id"] for c in cats] == list(range(1, len(cats) + 1))
 
 

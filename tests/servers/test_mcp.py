@@ -76,7 +76,7 @@ def test_a_session_validates_builds_renders_and_saves(tmp_path):
 
         bad = json.loads(json.dumps(GOOD))
         bad["entities"][1]["relations"][0]["target"] = "ghost"
-        bad["entities"][2]["kind"] = "dragon"
+        bad["entities"][2]["kind"] = "hippogriff"
         v = data_of(await s.call_tool("validate_scene", {"dsl": bad}))
         assert v["valid"] is False
         paths = {i["path"] for i in v["issues"]}
