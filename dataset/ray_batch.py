@@ -249,13 +249,23 @@ def preflight(out: Path, needs_bpy: bool = True, cpus: float = 1.0, gpus: float 
         probe = ray.remote(num_cpus=0, max_retries=0)(_probe)
         refs = [probe.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False))
                 .remote(str(out), marker, needs_bpy) for n in nodes]
-        try:
-            answers = ray.get(refs, timeout=timeout)
-        except ray.exceptions.GetTimeoutError:
-            raise RayBatchError(f"the Ray nodes did not answer the start-up check within {timeout:.0f} s") from None
-        except ray.exceptions.RayTaskError as exc:
-            raise RayBatchError(f"a Ray node cannot run Worldsmith (is it installed there?): "
-                                f"{str(exc).strip().splitlines()[-1]}") from None
+        deadline = time.monotonic() + timeout
+        answers, alive = [], []
+        for n, ref in zip(nodes, refs):
+            try:
+                answers.append(ray.get(ref, timeout=max(0.0, deadline - time.monotonic())))
+                alive.append(n)
+            except ray.exceptions.GetTimeoutError:
+                raise RayBatchError(f"the Ray nodes did not answer the start-up check within {timeout:.0f} s") from None
+            except ray.exceptions.TaskUnschedulableError:
+                continue          # the node left the cluster after ray.nodes() listed it: nothing to check there
+            except ray.exceptions.RayTaskError as exc:
+                raise RayBatchError(f"a Ray node cannot run Worldsmith (is it installed there?): "
+                                    f"{str(exc).strip().splitlines()[-1]}") from None
+        nodes = alive
+        if not nodes:
+            raise RayBatchError("every Ray node that could hold a build worker left the cluster during the start-up "
+                                "check")
     finally:
         (out / marker).unlink(missing_ok=True)
     bad = [f"node {n['NodeManagerAddress']} ({a['host']}) {p}" for n, a in zip(nodes, answers)

@@ -98,7 +98,9 @@ def fetch_wheels(wheels: list[Path]) -> None:
                              f"{m['name']} {lock.read_lock().get(lock.normalize(m['name']))}; run make lock")
         # an abi3 wheel (cp39-abi3) is fetched as for Blender's oldest Python line (its Requires-Python may
         # exclude the tag's own 3.9)
-        py = lock.PYTHONS[0] if m["abi"].startswith("abi") else python_of(m["py"])
+        # and a pure ``py3`` wheel likewise (``--python-version 3`` would mean Python 3.0: Requires-Python >=3.10
+        # refuses it)
+        py = lock.PYTHONS[0] if m["abi"].startswith("abi") or m["py"] == "py3" else python_of(m["py"])
         groups.setdefault((w.parent, py, m["abi"], tuple(plats)), []).append(m["name"])
     for (dest, py, abi, plats), names in groups.items():
         dest.mkdir(parents=True, exist_ok=True)

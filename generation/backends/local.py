@@ -243,10 +243,20 @@ class LocalBackend:
         from llama.cpp's saved state, or evaluated in the decoder's own batches and saved for the next
         process. The batches are the same either way, so the reply does not depend on the cache."""
         self.warm_note = ""
-        if self._prefix is None or self.llm.n_tokens != 0 or not boundaries or boundaries[-1] < 1:
+        if self._prefix is None or not boundaries or boundaries[-1] < 1:
             return
+        if self.llm.n_tokens != 0:
+            if not getattr(self, "_from_state", False):
+                return          # evaluated in this process: the decoder reuses it in its own batches
+            # a context that came from a saved state is restored afresh for every request: reusing it in
+            # memory (cutting it back and evaluating again) gives slightly different numbers than the
+            # restore did (Gemma 3's sliding-window cache), and a reply must not depend on the request before
+            self.llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            self.llm.reset()
+        self._from_state = False
         prefix = list(tokens[:boundaries[-1]])
         if self._prefix.restore(prefix):
+            self._from_state = True
             self.warm_note = self._prefix.last
             return
         note = self._prefix.last

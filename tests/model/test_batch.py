@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 import zlib
+
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from worldsmith.scene_dsl import catalog
 from worldsmith.dataset import batch, inputs, store
 from worldsmith import cli
 from worldsmith.blender import labels
@@ -192,7 +194,7 @@ def test_coco_file_is_valid(model_batch):
     assert [i["file_name"] for i in doc["images"]] == ["car/render.png", "line2/render.png", "camp/render.png"]
     images = {i["id"]: i for i in doc["images"]}
     cats = {c["id"]: c["name"] for c in doc["categories"]}
-    assert len(cats) == 51 and doc["annotations"]
+    assert set(cats.values()) == set(catalog.KINDS) | {"composite"} and doc["annotations"]
     ids = [a["id"] for a in doc["annotations"]]
     assert len(ids) == len(set(ids))
     for a in doc["annotations"]:
