@@ -153,6 +153,9 @@ def _probe(out: str, marker: str, needs_bpy: bool) -> dict:
     return {"host": socket.gethostname(), "problems": problems}
 
 
+RESTART_WAIT_S = 60.0   # how long a build worker waits for a restarting model actor
+
+
 class _RemoteModel:
     """A backend for ``pipeline.generate`` whose model lives in a model actor."""
     name = "ray"
@@ -167,16 +170,27 @@ class _RemoteModel:
         import ray
         from ..generation.backends.base import Generation
         t0 = time.perf_counter()
-        try:
-            text, tokens, seconds, load_id = ray.get(self.actor.generate.remote(
-                request.messages, request.schema, request.max_tokens, request.temperature, request.seed),
-                timeout=self.timeout)
-        except ray.exceptions.GetTimeoutError:   # e.g. a restarting model actor with no room to start
-            self.lost = f"the model actor did not answer within {self.timeout:.0f} s"
-            raise RuntimeError(self.lost) from None
-        except ray.exceptions.RayActorError as exc:
-            self.lost = f"the model actor died: {_cause(exc)}"
-            raise RuntimeError(self.lost) from None
+        # an actor Ray is restarting (its node died) is "temporarily unavailable": wait for it, a little
+        # longer each time, before calling the prompt lost (a model request is safe to send again)
+        unavailable = getattr(ray.exceptions, "ActorUnavailableError", ())
+        deadline, delay = time.monotonic() + RESTART_WAIT_S, 1.0
+        while True:
+            try:
+                text, tokens, seconds, load_id = ray.get(self.actor.generate.remote(
+                    request.messages, request.schema, request.max_tokens, request.temperature, request.seed),
+                    timeout=self.timeout)
+                break
+            except ray.exceptions.GetTimeoutError:   # e.g. a restarting model actor with no room to start
+                self.lost = f"the model actor did not answer within {self.timeout:.0f} s"
+                raise RuntimeError(self.lost) from None
+            except ray.exceptions.RayActorError as exc:
+                again = isinstance(exc, unavailable) or "temporarily unavailable" in str(exc)
+                if again and time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    delay = min(2 * delay, 8.0)
+                    continue
+                self.lost = f"the model actor died: {_cause(exc)}"
+                raise RuntimeError(self.lost) from None
         self.loads.add(load_id)
         self.hop += time.perf_counter() - t0 - seconds
         return Generation(text, tokens, seconds)
