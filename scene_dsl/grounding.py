@@ -25,6 +25,21 @@ def _would_cycle(ents: dict[str, Entity], sid: str, tid: str) -> bool:
     return False
 
 
+def _without_on_cycles(entities: list[Entity], warnings: list[str]) -> list[Entity]:
+    """``entities`` with every 'on' relation that would close a cycle dropped (and a warning for each)."""
+    out = list(entities)
+    byid = {e.id: e for e in out}
+    for i, e in enumerate(out):
+        keep = []
+        for r in e.relations:
+            if r.type == "on" and _would_cycle({**byid, e.id: e.model_copy(update={"relations": keep})}, e.id, r.target):
+                warnings.append(f"{e.id}: dropped 'on {r.target}', it would make a cycle")
+                continue
+            keep.append(r)
+        out[i] = byid[e.id] = e.model_copy(update={"relations": keep})
+    return out
+
+
 GROUNDING_MODES = ("strict", "verify", "off")
 MAX_EXTRA = 6     # entities the model may add beyond the prompt's own in verify mode
 
@@ -131,17 +146,7 @@ def _ground_strict(scene: Scene, analysis: Analysis, keep_composites: bool = Tru
                                      "target2": id_map.get(r.target2) if r.target2 else None})
                 for r in e.relations if r.target in id_map and (r.target2 is None or r.target2 in id_map)]
         final.append(e.model_copy(update={"id": id_map[e.id], "relations": rels}))
-    # never introduce an 'on' cycle
-    ents = {e.id: e for e in final}
-    for i, e in enumerate(final):
-        keep = []
-        for r in e.relations:
-            if r.type == "on" and _would_cycle({**ents, e.id: e.model_copy(update={"relations": keep})}, e.id, r.target):
-                warnings.append(f"{e.id}: dropped 'on {r.target}', it would make a cycle")
-                continue
-            keep.append(r)
-        final[i] = e.model_copy(update={"relations": keep})
-        ents[e.id] = final[i]
+    final = _without_on_cycles(final, warnings)   # never introduce an 'on' cycle
     upd = {"entities": final}
     if analysis.time_of_day:
         upd["time_of_day"] = analysis.time_of_day
@@ -300,15 +305,7 @@ def _ground_verify(scene: Scene, analysis: Analysis, max_extra: int) -> tuple[Sc
     out = final + extras
     if not out:
         return scene, warnings
-    byid = {e.id: e for e in out}
-    for i, e in enumerate(out):
-        keep = []
-        for r in e.relations:
-            if r.type == "on" and _would_cycle({**byid, e.id: e.model_copy(update={"relations": keep})}, e.id, r.target):
-                warnings.append(f"{e.id}: dropped 'on {r.target}', it would make a cycle")
-                continue
-            keep.append(r)
-        out[i] = byid[e.id] = e.model_copy(update={"relations": keep})
+    out = _without_on_cycles(out, warnings)
     upd = {"entities": out, "time_of_day": analysis.time_of_day or scene.time_of_day,
            "ground": analysis.ground or scene.ground}
     return scene.model_copy(update=upd), warnings
