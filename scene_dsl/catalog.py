@@ -37,6 +37,7 @@ class KindSpec:
     origin: str = "procedural"         # "procedural", "recipe" (shipped) or "user" (a user's recipes folder)
     source: str | None = None          # where a recipe kind's name comes from (a dataset's category list)
     has_parts: tuple[str, ...] = ()
+    is_a: str | None = None            # the broader kind this is one of (a sailboat is a boat)
 
     @property
     def width(self) -> float:
@@ -247,7 +248,16 @@ def _spec(loaded, origin: str, lookup) -> KindSpec:
     return KindSpec(loaded.name, r.category, loaded.size, r.color, parts, r.main,
                     None if r.top is None else min(1.0, r.top / h), r.light is not None, r.variants,
                     tuple(s for s in r.synonyms), r.preset,
-                    None if r.light is None else min(1.0, r.light / h), origin, r.source, tuple(has))
+                    None if r.light is None else min(1.0, r.light / h), origin, r.source, tuple(has), r.is_a)
+
+
+def family(kind: str) -> list[str]:
+    """``kind`` and the broader kinds it is one of: ["sailboat", "boat"]."""
+    out = [kind]
+    while kind in KINDS and KINDS[kind].is_a and KINDS[kind].is_a not in out:
+        kind = KINDS[kind].is_a
+        out.append(kind)
+    return out
 
 
 def _words(spec: KindSpec) -> set[str]:

@@ -17,10 +17,10 @@ from . import catalog, colors, places, wording, words as words_mod
 from .models import Entity, Relation, Scene
 from .vocabulary import (  # noqa: F401  (lexicon.NUMBERS etc. stay where callers look for them)
     NUMBERS, VAGUE, SIZES, MATERIAL_WORDS, EXTRA_COLORS, TIMES,
-    GROUND_WORDS, IMPLIED_GROUND, REL_PHRASES, OBJECTLESS, CORRECTION, ARRANGEMENT_WORDS)
+    GROUND_WORDS, IMPLIED_GROUND, REL_PHRASES, OBJECTLESS, CORRECTION, ARRANGEMENT_WORDS, WEATHER)
 
 BREAKS = {",", ".", ";", ":", "?", "!", "and", "with", "while", "where", "but", "plus", "as"}
-WORD = re.compile(r"[a-z0-9]+|'s\b|[,.;:?!]")
+WORD = re.compile(r"[a-z0-9]+|'s\b|(?<=s)'(?![a-z0-9])|[,.;:?!]")
 
 _IRREGULAR = {"people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse",
               "geese": "goose", "cacti": "cactus", "leaves": "leaf", "shelves": "shelf", "knives": "knife",
@@ -127,7 +127,8 @@ class Analysis:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case words, digits and punctuation; a possessive "'s" is a token of its own."""
+    """Lower-case words, digits and punctuation; a possessive "'s" is a token of its own, and so is
+    a plural's bare apostrophe ("the kids' swings": "kids", "'", "swings")."""
     return WORD.findall(text.lower().replace("\u2019", "'"))
 
 
@@ -192,7 +193,7 @@ def _mentions(tokens: list[str], resolver: words_mod.Resolver | None = None) -> 
                 plural = True
             elif last in _IRREGULAR or last in ("cattle", "kids", "persons"):
                 plural = True
-        found.append(Mention(kind, i, i + n, plural=plural, requested=" ".join(tokens[i:i + n])))
+        found.append(Mention(kind, i, i + n, plural=plural, requested=words_mod.join(tokens[i:i + n])))
         i += n
     # a kind word right before another is a modifier ("stone wall", "wooden crate"), not a thing
     keep = []
@@ -331,15 +332,23 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
     # words inside a thing's name ("street lamp", "snowman") say nothing of the ground or time
     masked = list(plain)
     for m in mentions:
-        masked[m.start:m.end] = ["_"] * (m.end - m.start)
+        # ...except a lone thing named by a place's word ("a harbour" is a dock and names the harbour)
+        if not (len(mentions) == 1 and m.requested in _PLACE_WORDS):
+            masked[m.start:m.end] = ["_"] * (m.end - m.start)
     a.time_of_day = _find_phrase(masked, TIMES)
     ground = _find_phrase(masked, GROUND_WORDS)
+    weather = sorted({t for t in masked if t in WEATHER}, key=masked.index)
+    if weather:
+        a.notes.append(f"the prompt's weather ({', '.join(weather)}) is not drawn: Worldsmith builds no rain, "
+                       f"fog, wind or falling snow" + (" (the ground is snowy)" if ground == "snow" else ""))
     # entities: a repeated kind with "the" (or no count and no colour) is the same entity
     by_kind: dict = {}
     for m in mentions:
         key = m.kind if m.how in ("listed", "head") else (m.kind, m.requested)
         prev = by_kind.get(key)
-        same = prev is not None and (m.definite or (not m.explicit_count and m.color is None and not m.plural))
+        same = prev is not None and (m.definite or (not m.explicit_count and m.color is None and not m.plural)
+                                     # "a slide in a playground": the place's word names the slide again
+                                     or m.requested in _PLACE_WORDS and m.color is None)
         if prev is not None and m.color and a.entities[prev].color not in (None, m.color):
             same = False
         if same:
@@ -373,6 +382,10 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
     for rel_phrase, rel in REL_PHRASES:
         if f" {rel_phrase} " in " " + " ".join(tokens) + " ":
             a.relation_words.add("around" if rel == "around_by" else rel)
+    rooms = [t for t in masked if len(t) > 6 and t.endswith("room")]
+    if rooms:                           # "a ballroom", "the classroom": the room the scene is in
+        ground = ground or "wood"
+        a.notes.append(f"{rooms[0]!r} reads as the room the scene is in ({ground} floor), not as a thing")
     if ground is None:
         for d in a.entities:
             if d.kind in IMPLIED_GROUND:
@@ -382,12 +395,31 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
     return a
 
 
+_PLACE_WORDS = {w for pl in places.load() for w in pl.words}
+# nouns that name a place, ground, time or weather (not amounts, arrangements or sides: "a row of", "the left of")
+_SCENE_NOUNS = (words_mod.NOT_THINGS | {w for pl in places.load() for w in pl.words if " " not in w}) - _KIND_WORDS - {
+    "lot", "row", "line", "circle", "ring", "group", "cluster", "pair", "couple", "bunch", "set", "dozen", "dozens",
+    "pile", "heap", "stack", "handful", "number", "kind", "sort", "type", "bit", "piece", "lots", "plenty", "half",
+    "rest", "front", "back", "top", "bottom", "left", "right", "side", "middle", "center", "centre", "edge",
+    "corner", "light", "shade", "distance", "background", "foreground"}
+
+
+def _object_gap(gap: list[str]) -> bool:
+    """Whether the words between a relation phrase and the next thing named can only be that
+    thing's describing words (no clause break, no place or scenery noun of its own)."""
+    return not any(t in (",", ".", ";", ":", "?", "!", "with") or t in _SCENE_NOUNS for t in gap)
+
+
 def _relations(tokens: list[str], mentions: list[Mention], a: Analysis) -> None:
     for k, m in enumerate(mentions):
         subj = a.entities[m.entity]
         nxt = mentions[k + 1] if k + 1 < len(mentions) else None
         stop = nxt.start if nxt else len(tokens)
         rel, after = _relation_after(tokens, m.end, stop)
+        # "a house on a cliff near a tree": the place between is the relation's object, not the tree;
+        # a later relation in the same stretch ("near") is the one that points at the next thing
+        while rel is not None and nxt is not None and not _object_gap(tokens[after:nxt.start]):
+            rel, after = _relation_after(tokens, after, stop)
         if rel is None:
             continue
         between_tokens = tokens[m.end:after]

@@ -39,7 +39,8 @@ TIMES = [
 GROUND_WORDS = [
     ("water", ("lake", "sea", "ocean", "river", "pond", "harbor", "harbour", "water", "bay", "waves")),
     ("sand", ("beach", "desert", "sand", "sandy", "dunes", "dune", "shore", "seaside", "oasis")),
-    ("snow", ("snow", "snowy", "winter", "arctic", "frozen", "icy", "snowfield", "tundra")),
+    ("snow", ("snow", "snowy", "winter", "arctic", "frozen", "icy", "snowfield", "tundra", "snowing", "snowfall",
+              "blizzard")),
     ("concrete", ("street", "city", "road", "parking", "plaza", "sidewalk", "town square", "concrete",
                   "asphalt", "urban", "downtown", "pavement", "parking lot")),
     ("stone", ("courtyard", "cobblestone", "stone ground", "rocky", "quarry", "paved", "cobbled")),
@@ -78,6 +79,11 @@ OBJECTLESS = [
     ("around it", "around"), ("behind them", "behind"), ("around them", "around"),
     ("next to them", "next_to"), ("beside them", "next_to"), ("in front of them", "in_front_of"),
 ]
+# weather Worldsmith does not draw (no rain, fog, wind or falling snow): read, never a thing, and named
+# in a note so it does not vanish silently; falling snow still makes the ground snowy (GROUND_WORDS)
+WEATHER = ("rain", "raining", "rainy", "drizzle", "drizzling", "downpour", "pouring", "storm", "stormy",
+           "thunderstorm", "thunder", "lightning", "fog", "foggy", "mist", "misty", "haze", "hazy", "wind",
+           "windy", "snowing", "snowfall", "blizzard", "hail", "hailing", "sleet", "overcast", "drizzly")
 CORRECTION = re.compile(r"(?:\bno wait\b|\bno,|\bi mean\b|\bactually,|\bscratch that\b|\bcorrection:|\bsorry,)",
                         re.IGNORECASE)
 ARRANGEMENT_WORDS = {"row": "row", "line": "row", "lined": "row", "grid": "grid", "circle": "ring",

@@ -27,7 +27,9 @@ _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven":
 _IDIOMS = [
     ("a dozen and a half", "18"), ("one and a half dozen", "18"), ("a half dozen", "6"), ("half a dozen", "6"),
     ("half dozen", "6"), ("a baker 's dozen", "13"), ("baker 's dozen", "13"), ("a couple dozen", "24"),
-    ("a couple of dozen", "24"), ("a score of", "20"), ("a handful of", "several"), ("a quartet of", "4"),
+    ("a couple of dozen", "24"), ("a score of", "20"), ("a handful of", "several"),
+    ("a stack of", "several"), ("a pile of", "several"), ("a heap of", "several"), ("a bunch of", "several"),
+    ("stacks of", "many"), ("piles of", "many"), ("heaps of", "many"), ("a bundle of", "several"), ("a quartet of", "4"),
     ("a quintet of", "5"), ("a sextet of", "6"), ("a septet of", "7"), ("an octet of", "8"),
 ]
 _MULT = {"dozen": 12, "dozens": 12, "score": 20}
@@ -106,8 +108,8 @@ def count_notes(entities: list) -> list[str]:
 
 
 def possessors(tokens: list[str], spans: list[tuple[int, int]]) -> set[int]:
-    """Indices into ``spans`` (mention token spans) that are possessors: followed by "'s"."""
-    return {k for k, (_, end) in enumerate(spans) if end < len(tokens) and tokens[end] == "'s"}
+    """Indices into ``spans`` (mention token spans) that are possessors: followed by "'s" (or a plural's "'")."""
+    return {k for k, (_, end) in enumerate(spans) if end < len(tokens) and tokens[end] in ("'s", "'")}
 
 
 def scenery(tokens: list[str]) -> list[str]:

@@ -68,7 +68,9 @@ NOT_THINGS = {"scene", "view", "picture", "image", "photo", "render", "shot", "l
               "island", "landscape", "desert", "forest", "woods", "meadow", "field", "fields", "lawn", "yard",
               "backyard", "garden", "park", "beach", "lake", "sea", "ocean", "river", "pond", "harbour",
               "harbor", "bay", "water", "snow", "grass", "sand", "dirt", "mud", "valley", "hillside", "lagoon",
-              "pasture", "porch", "patio", "driveway", "pitch", "hole", "front", "back", "top", "bottom", "left", "right"}
+              "pasture", "porch", "patio", "driveway", "pitch", "hole", "front", "back", "top", "bottom", "left", "right",
+              "raining", "drizzle", "drizzling", "downpour", "storm", "thunderstorm", "thunder", "lightning",
+              "snowing", "snowfall", "blizzard", "hail", "hailing", "sleet", "haze", "other", "another", "each"}
 NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "dozen", "single", "lone", "pair",
                 "couple", "few", "several", "many", "some", "multiple", "numerous", "lots", "both"}
@@ -79,6 +81,17 @@ NOT_VERBS = {"morning", "evening", "building", "ceiling", "painting", "ring", "k
 # describing words that are the noun when they end a phrase ("traffic light", "paving stone")
 NOUN_TOO = {"light", "stone"}
 _VERBISH = re.compile(r"^[a-z]{3,}(ing|ed)$")
+# participles no "-ed" rule finds: "a hammock strung between them", "a lantern hung from a branch"
+IRREGULAR_VERBS = {"strung", "hung", "tied", "laid", "lain", "sat", "stood", "lit", "spread", "held", "kept",
+                   "built", "grown", "drawn", "thrown", "worn", "fallen", "shown", "hidden", "stuck", "dug", "bent",
+                   "caught", "found", "lying", "flying", "swung", "spun", "wound", "led", "fed", "slung"}
+# the last word of a closed compound that makes it a place, not a thing ("ballroom", "schoolyard")
+PLACE_TAILS = ("room",)
+# the head of "a pumpkin patch", "an apple orchard": an area of many of one plant
+AREA_NOUNS = {"patch": None, "field": None, "plantation": None, "orchard": "tree", "grove": "tree",
+              "thicket": "bush", "hedgerow": "bush"}
+# a first word that only describes ("futuristic", "colorful", "spooky"): by its ending
+_DESCRIBING = re.compile(r"^[a-z]{3,}(ic|ful|ous|ive|ish|less|ical|esque)$")
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,12 @@ class Phrase:
 
     @property
     def text(self) -> str:
-        return " ".join(self.words)
+        return join(self.words)
+
+
+def join(words) -> str:
+    """Words as the user wrote them: "ship 's wheel" -> "ship's wheel"."""
+    return " ".join(w for w in words if w != "_").replace(" 's", "'s").replace(" '", "'")
 
 
 def singular(word: str) -> str:
@@ -125,7 +143,8 @@ def noun_phrases(tokens: list[str], modifiers: set[str] | frozenset = frozenset(
     ``enders`` extra words that end a phrase (the first words of relation phrases)."""
     stop = ENDERS | set(enders)
     out: list[Phrase] = []
-    skip = ADJECTIVES | set(modifiers) | DETERMINERS | NUMBER_WORDS
+    # "_" fills the place of words a reading pass folded into one ("half a dozen" -> "6 _ _")
+    skip = ADJECTIVES | set(modifiers) | DETERMINERS | NUMBER_WORDS | {"_"}
     i, last_end = 0, -1
     while i < len(tokens):
         # a bare noun after "with" or a verb: "with presents", "catching fish", "selling apples"
@@ -146,7 +165,8 @@ def noun_phrases(tokens: list[str], modifiers: set[str] | frozenset = frozenset(
             j -= 1                     # "a stone", "the old": the last describing word is the noun
         k = j
         while k < len(tokens) and tokens[k] not in stop and not (k > j and (
-                _VERBISH.match(tokens[k]) or (tokens[k] in modifiers or tokens[k] in ADJECTIVES)
+                _VERBISH.match(tokens[k]) or tokens[k] in IRREGULAR_VERBS
+                or (tokens[k] in modifiers or tokens[k] in ADJECTIVES)
                 and not (tokens[k] in NOUN_TOO and (k + 1 == len(tokens) or tokens[k + 1] in stop)))) \
                 and not re.fullmatch(r"x?\d+x?", tokens[k]):
             k += 1
@@ -165,8 +185,14 @@ def noun_phrases(tokens: list[str], modifiers: set[str] | frozenset = frozenset(
 def is_thing(phrase: Phrase, not_things: set[str] | frozenset = frozenset()) -> bool:
     """Whether a phrase names a buildable thing (not a place, a time or a part of the view);
     ``not_things`` adds words and phrases (the prompt reading's grounds, times, amounts)."""
-    head = singular(phrase.words[-1])
     known = NOT_THINGS | set(not_things)
+    kind_words = _kind_words()
+    while len(phrase.words) > 1 and _DESCRIBING.match(phrase.words[0]) and phrase.words[0] not in kind_words:
+        phrase = Phrase(phrase.start + 1, phrase.end, phrase.words[1:])    # "a futuristic city street"
+    head = singular(phrase.words[-1])
+    if len(phrase.words) == 1 and head not in kind_words and any(
+            head.endswith(t) and len(head) - len(t) >= 3 for t in PLACE_TAILS):
+        return False                                                          # "a ballroom", "the schoolyard"
     if phrase.text in known:
         return False
     if head in known or phrase.words[-1] in known:
@@ -204,6 +230,18 @@ def catalog_words(kinds=None) -> dict[str, str]:
     return out
 
 
+_KIND_WORDS_CACHE: dict = {}
+
+
+def _kind_words() -> dict[str, str]:
+    """``catalog_words()`` of the current catalog, kept until the catalog changes (user recipes)."""
+    key = (id(catalog.KINDS), len(catalog.KINDS))
+    if key not in _KIND_WORDS_CACHE:
+        _KIND_WORDS_CACHE.clear()
+        _KIND_WORDS_CACHE[key] = catalog_words()
+    return _KIND_WORDS_CACHE[key]
+
+
 class Resolver:
     """Phrase -> kind, with thresholds for 'is that kind' (``match``) and 'stands in' (``stand_in``)."""
 
@@ -219,7 +257,7 @@ class Resolver:
 
     def resolve(self, phrase: Phrase | str) -> Resolution:
         words = tuple(phrase.split()) if isinstance(phrase, str) else phrase.words
-        text = " ".join(words)
+        text = join(words)
         kind = self.listed(words)
         if kind:
             return Resolution(kind, "listed", 1.0, text)
@@ -273,15 +311,31 @@ def read_things(tokens: list[str], mentions: list, resolver: Resolver, make, mod
         ending = [m for m in inside if m.end == p.end]
         if ending:
             m = ending[0]
-            m.requested = " ".join(tokens[min(p.start, m.start):m.end])
+            m.requested = join(tokens[min(p.start, m.start):m.end])
             continue
         if not is_thing(p, not_things):
             continue
         res = resolver.resolve(p)
-        out = [m for m in out if m not in inside]
         plural = singular(p.words[-1]) != p.words[-1]
+        area = _area(p, resolver) if res.how == "placeholder" else None
+        if area is not None:           # "a pumpkin patch": pumpkins; "an olive grove": trees
+            res, plural = area, True
+        out = [m for m in out if m not in inside]
         out.append(make(res.kind, p.start, p.end, plural=plural, requested=res.word, how=res.how))
     return sorted(out, key=lambda m: m.start)
+
+
+def _area(p: Phrase, resolver: Resolver) -> Resolution | None:
+    """An area of one plant ("a pumpkin patch", "an apple orchard") as that plant, many of it."""
+    if len(p.words) < 2 or singular(p.words[-1]) not in AREA_NOUNS:
+        return None
+    plant = AREA_NOUNS[singular(p.words[-1])]
+    kind = resolver.listed(p.words[:-1])
+    if plant is None and (kind is None or resolver.kinds[kind].category != "nature"):
+        return None
+    if plant is not None and (kind is None or resolver.kinds[kind].category != "nature"):
+        kind = plant if plant in resolver.kinds else None
+    return Resolution(kind, "listed", 1.0, join(p.words)) if kind else None
 
 
 _PLACING = {"to", "in", "on", "around", "behind", "beside", "near", "next", "under", "at", "by", "against", "along",

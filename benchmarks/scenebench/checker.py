@@ -494,13 +494,23 @@ def check_one(c: dict, bl_scene, things: list[Thing], by_kind: dict[str, list[Th
     return Result(f"unknown.{typ}", False, f"unknown constraint type {typ!r}", [], c)
 
 
+def kinds_of(things: list[Thing]) -> dict[str, list[Thing]]:
+    """Things by kind. A broader kind no thing has exactly is met by the kinds that are one of it
+    (recipes' ``is_a``): "a boat" by a sailboat, "a chair" by an armchair; exact kinds win when present."""
+    exact: dict[str, list[Thing]] = {}
+    broader: dict[str, list[Thing]] = {}
+    for t in things:
+        exact.setdefault(t.kind, []).append(t)
+        for k in catalog.family(t.kind)[1:]:
+            broader.setdefault(k, []).append(t)
+    return {**broader, **exact}
+
+
 def check(bl_scene, constraints: list[dict], plausibility: bool = True) -> Report:
     """Judge ``bl_scene`` against ``constraints`` (plus implicit plausibility)."""
     origin, right, fwd = camera_axes(bl_scene)
     things = [Thing(o, origin, right, fwd) for o in root_objects(bl_scene)]
-    by_kind: dict[str, list[Thing]] = {}
-    for t in things:
-        by_kind.setdefault(t.kind, []).append(t)
+    by_kind = kinds_of(things)
     results = [check_one(c, bl_scene, things, by_kind) for c in constraints]
     if plausibility:
         if things:

@@ -212,6 +212,10 @@ def resolve(recipes: dict[str, tuple[Recipe, str]], base_sizes: dict[str, tuple[
             return
         state[name] = 1
         recipe, where = recipes[name]
+        if recipe.is_a is not None and recipe.is_a not in base_sizes:
+            issues.append(Issue(f"{where}: kinds.{name}.is_a",
+                                f"unknown kind {recipe.is_a!r} (a broader kind outside these recipes)"))
+            bad.add(name)
         total = 0
         for i, p in enumerate(recipe.parts):
             if p.kind is None:

@@ -128,6 +128,8 @@ class Recipe(_Strict):
     has_parts: tuple[Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9 '\-]*$")], ...] = \
         Field((), max_length=MAX_SYNONYMS, description="words for parts the kind already has ('a church with a "
                                                       "steeple' is one church); kinds its parts reuse count too")
+    is_a: Name | None = Field(None, description="the broader kind this is one of (a sailboat is a boat): a check "
+                                                "for 'a boat' is met by a sailboat; a kind outside this file")
     parts: list[Part] = Field(min_length=1, max_length=MAX_PARTS)
 
     @field_validator("color")

@@ -211,3 +211,15 @@ def test_implied_content_is_judged_apart_from_explicit_constraints(bl_scene):
     assert [r.name for r in good.explicit] == ["kind"]
     assert checker.validate_constraints([{"type": "implied", "any_of": ["hippogriff"]}, {"type": "implied"}]) == [
         "[0].any_of: unknown kind 'hippogriff'", "[1].any_of: a non-empty list of kinds"]
+
+
+def test_a_broader_kind_is_met_by_its_sub_kinds_unless_an_exact_one_is_there(bl_scene):
+    build(bl_scene, {"entities": [
+        {"id": "yacht", "kind": "sailboat", "count": 2},
+        {"id": "seat", "kind": "armchair", "color": "red"},
+        {"id": "chair", "kind": "chair", "color": "blue", "relations": [{"type": "left_of", "target": "seat"}]}]})
+    report = checker.check(bl_scene, [
+        {"type": "count", "kind": "boat", "n": 2}, {"type": "kind", "kind": "sailboat"},
+        {"type": "count", "kind": "chair", "n": 1}, {"type": "color", "kind": "chair", "color": "blue"},
+        {"type": "count", "kind": "tower", "n": 1}], plausibility=False)
+    assert [r.ok for r in report.results] == [True, True, True, True, False]

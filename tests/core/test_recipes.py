@@ -203,3 +203,20 @@ def test_the_readme_example_is_a_valid_recipe(tmp_path):
     block = re.search(r"## Recipes: kinds as data.*?```toml\n(.*?)```", readme, re.S).group(1)
     loaded, issues = load_text(tmp_path, block.replace("[kinds.beehive]", "[kinds.readme_hive]"), "readme.toml")
     assert issues == [] and loaded["readme_hive"].recipe.light == 0.9
+
+
+def test_is_a_names_a_broader_kind_outside_the_file(tmp_path):
+    text = json.dumps({"kinds": {
+        "dinghy": {"category": "vehicle", "color": "#808080", "is_a": "boat", "parts": [{"shape": "box", "size": [1, 2, 1]}]},
+        "gizmo": {"category": "prop", "color": "#808080", "is_a": "doohickey", "parts": [{"shape": "box", "size": [1, 1, 1]}]},
+    }})
+    loaded, issues = load_text(tmp_path, text)
+    assert list(loaded) == ["dinghy"] and loaded["dinghy"].recipe.is_a == "boat"
+    assert any(i.path == "r.json: kinds.gizmo.is_a" and "unknown kind 'doohickey'" in i.message for i in issues)
+
+
+def test_shipped_sub_kinds_say_what_they_are_one_of():
+    assert catalog.family("sailboat") == ["sailboat", "boat"]
+    assert catalog.family("armchair") == ["armchair", "chair"]
+    assert catalog.family("boat") == ["boat"] and catalog.family("no_such_kind") == ["no_such_kind"]
+    assert all(catalog.KINDS[k].is_a in catalog.KINDS for k in catalog.KINDS if catalog.KINDS[k].is_a)

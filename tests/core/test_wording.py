@@ -31,6 +31,41 @@ def test_possessors_are_not_things():
     assert list(d) == ["bicycle", "fence"] and d["bicycle"].color == "red"
 
 
+def test_plural_possessors_are_not_things_either():
+    d = read("the kids' bicycles next to the farmers' barn")
+    assert list(d) == ["bicycle", "barn"]
+    assert d["bicycle"].requested == "kids' bicycles"
+    assert read("a ship's wheel")["ship_s_wheel"].requested == "ship's wheel"
+
+
+@pytest.mark.parametrize("prompt,kind,count", [
+    ("a pile of logs", "log", 4), ("a stack of books", "book", 4), ("a heap of red apples", "apple", 4),
+    ("half a dozen gold coins", "cube", 6)])
+def test_heaps_and_idioms_keep_their_noun(prompt, kind, count):
+    (d,) = lexicon.analyze(prompt).entities
+    assert (d.kind, d.count) == (kind, count) and "_" not in d.requested and "pile" not in d.requested
+
+
+def test_weather_is_named_not_built():
+    a = lexicon.analyze("a barn and a tractor, raining at dusk")
+    assert [d.kind for d in a.entities] == ["barn", "tractor"] and a.time_of_day == "dusk"
+    assert any("weather (raining)" in n for n in a.notes)
+    a = lexicon.analyze("a snowman in front of a log cabin, snowing")
+    assert a.ground == "snow" and [d.kind for d in a.entities] == ["snowman", "house"]
+    assert any("snowing" in n and "not drawn" in n for n in a.notes)
+
+
+@pytest.mark.parametrize("prompt,subject,relations", [
+    ("a house on a cliff near a tree", "house", [("near", "tree", None)]),     # the cliff is the place
+    ("a dog on the beach with a ball", "dog", []),
+    ("a lighthouse on a cliff, raining, and a boat", "lighthouse", []),
+    ("a cat in front of a row of houses", "cat", [("in_front_of", "house", None)]),
+    ("a lamp to the left of the light blue sofa", "lamp", [("left_of", "sofa", None)]),
+    ("a bird on top of a ruined castle", "bird", [("on", "castle", None)])])
+def test_a_place_between_relation_and_thing_is_the_object(prompt, subject, relations):
+    assert read(prompt)[subject].relations == relations
+
+
 def test_distributive_colours_split_a_group():
     d = read("four cars: one red, one blue and two white")
     assert [(x.kind, x.count, x.color) for x in d.values()] == [("car", 1, "red"), ("car", 1, "blue"), ("car", 2, "white")]
