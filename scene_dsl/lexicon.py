@@ -177,12 +177,24 @@ def _match_kind(tokens: list[str], i: int) -> tuple[str | None, int, bool]:
     return None, 0, False
 
 
+def _verb_here(tokens: list[str], i: int) -> bool:
+    """An "-ing" word a kind also names, used as a verb: after a noun, before its object
+    ("kids building a sandcastle"); not "a tall building", "the building a block away" needs "a" first."""
+    w = tokens[i]
+    if not w.endswith("ing") or i == 0 or i + 1 >= len(tokens):
+        return False
+    before, after = tokens[i - 1], tokens[i + 1]
+    return (after in words_mod.DETERMINERS or after in NUMBERS) and not (
+        before in words_mod.DETERMINERS or before in NUMBERS or before in words_mod.ADJECTIVES
+        or before in SIZES or before in colors.CSS_COLORS or before in _STOP or before in BREAKS)
+
+
 def _mentions(tokens: list[str], resolver: words_mod.Resolver | None = None) -> list[Mention]:
     found: list[Mention] = []
     i = 0
     while i < len(tokens):
         kind, n, plural = _match_kind(tokens, i)
-        if kind is None:
+        if kind is None or n == 1 and _verb_here(tokens, i):
             i += 1
             continue
         # plural words that are their own lexicon entries ("trees", "people")
@@ -382,6 +394,9 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
     for rel_phrase, rel in REL_PHRASES:
         if f" {rel_phrase} " in " " + " ".join(tokens) + " ":
             a.relation_words.add("around" if rel == "around_by" else rel)
+    events = [t for t in masked if t in words_mod.EVENTS]
+    if events:
+        a.notes.append(f"{events[0]!r} names an occasion, not a thing: only the things the prompt lists are built")
     rooms = [t for t in masked if len(t) > 6 and t.endswith("room")]
     if rooms:                           # "a ballroom", "the classroom": the room the scene is in
         ground = ground or "wood"
@@ -396,18 +411,6 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
 
 
 _PLACE_WORDS = {w for pl in places.load() for w in pl.words}
-# nouns that name a place, ground, time or weather (not amounts, arrangements or sides: "a row of", "the left of")
-_SCENE_NOUNS = (words_mod.NOT_THINGS | {w for pl in places.load() for w in pl.words if " " not in w}) - _KIND_WORDS - {
-    "lot", "row", "line", "circle", "ring", "group", "cluster", "pair", "couple", "bunch", "set", "dozen", "dozens",
-    "pile", "heap", "stack", "handful", "number", "kind", "sort", "type", "bit", "piece", "lots", "plenty", "half",
-    "rest", "front", "back", "top", "bottom", "left", "right", "side", "middle", "center", "centre", "edge",
-    "corner", "light", "shade", "distance", "background", "foreground"}
-
-
-def _object_gap(gap: list[str]) -> bool:
-    """Whether the words between a relation phrase and the next thing named can only be that
-    thing's describing words (no clause break, no place or scenery noun of its own)."""
-    return not any(t in (",", ".", ";", ":", "?", "!", "with") or t in _SCENE_NOUNS for t in gap)
 
 
 def _relations(tokens: list[str], mentions: list[Mention], a: Analysis) -> None:
@@ -418,7 +421,7 @@ def _relations(tokens: list[str], mentions: list[Mention], a: Analysis) -> None:
         rel, after = _relation_after(tokens, m.end, stop)
         # "a house on a cliff near a tree": the place between is the relation's object, not the tree;
         # a later relation in the same stretch ("near") is the one that points at the next thing
-        while rel is not None and nxt is not None and not _object_gap(tokens[after:nxt.start]):
+        while rel is not None and nxt is not None and not wording.object_gap(tokens[after:nxt.start]):
             rel, after = _relation_after(tokens, after, stop)
         if rel is None:
             continue

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from . import places, words as words_mod
+
 FILLER = "_"
 BACK, FORE = "<back>", "<fore>"
 _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -234,3 +236,20 @@ def apply(tokens: list[str], mentions, entities: list, colour_at, modifiers: set
                 k += 1
             ents.append(draft_cls(f"{d.kind}_{k}", d.kind, n, True, colour, d.size, d.material,
                                   None, list(d.relations)))
+
+
+# nouns that name a place, ground, time or weather (not amounts, arrangements or sides: "a row of", "the left of")
+_SCENE_NOUNS = (words_mod.NOT_THINGS | {w for pl in places.load() for w in pl.words if " " not in w}) - {
+    "lot", "row", "line", "circle", "ring", "group", "cluster", "pair", "couple", "bunch", "set", "dozen", "dozens",
+    "pile", "heap", "stack", "handful", "number", "kind", "sort", "type", "bit", "piece", "lots", "plenty", "half",
+    "rest", "front", "back", "top", "bottom", "left", "right", "side", "middle", "center", "centre", "edge",
+    "corner", "light", "shade", "distance", "background", "foreground"}
+
+
+def object_gap(gap: list[str]) -> bool:
+    """Whether the words between a relation phrase and the next thing named can only be that
+    thing's describing words (no clause break, no place or scenery noun of its own): in "a house
+    on a cliff near a tree" the cliff, not the tree, is what the house is on."""
+    kind_words = words_mod.kind_words()
+    return not any(t in (",", ".", ";", ":", "?", "!", "with") or t in _SCENE_NOUNS and t not in kind_words
+                   for t in gap)

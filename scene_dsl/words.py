@@ -51,6 +51,10 @@ ADJECTIVES = {"old", "new", "ancient", "modern", "cozy", "cosy", "abandoned", "b
               "vintage", "classic", "fancy", "simple", "lovely", "nice", "distant", "nearby", "other", "same",
               "first", "second", "third", "last", "few", "several", "many", "some", "lots", "more", "most",
               "various", "different", "multiple", "numerous"}
+# occasions: what happens, not a thing ("a tea party with a teapot and four cups": the teapot and cups are built)
+EVENTS = {"party", "festival", "celebration", "parade", "concert", "ceremony", "wedding", "carnival", "feast",
+          "match", "race", "contest", "performance", "meeting", "gathering", "reunion", "holiday", "vacation",
+          "trip", "adventure", "battle", "fight", "war", "jam", "rush", "chase", "game"}
 # nouns that name no buildable thing: parts of the view, amounts, times, arrangements
 NOT_THINGS = {"scene", "view", "picture", "image", "photo", "render", "shot", "landscape", "day", "night",
               "morning", "evening", "afternoon", "noon", "sunset", "sunrise", "dawn", "dusk", "time", "moment",
@@ -70,7 +74,9 @@ NOT_THINGS = {"scene", "view", "picture", "image", "photo", "render", "shot", "l
               "harbor", "bay", "water", "snow", "grass", "sand", "dirt", "mud", "valley", "hillside", "lagoon",
               "pasture", "porch", "patio", "driveway", "pitch", "hole", "front", "back", "top", "bottom", "left", "right",
               "raining", "drizzle", "drizzling", "downpour", "storm", "thunderstorm", "thunder", "lightning",
-              "snowing", "snowfall", "blizzard", "hail", "hailing", "sleet", "haze", "other", "another", "each"}
+              "snowing", "snowfall", "blizzard", "hail", "hailing", "sleet", "haze", "other", "another", "each",
+              "highway", "motorway", "freeway", "avenue", "boulevard", "alley", "alleyway", "crossroads",
+              "intersection", "seafront", "waterfront", "promenade", "hilltop", "mountaintop", "treetops"} | EVENTS
 NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "dozen", "single", "lone", "pair",
                 "couple", "few", "several", "many", "some", "multiple", "numerous", "lots", "both"}
@@ -81,6 +87,11 @@ NOT_VERBS = {"morning", "evening", "building", "ceiling", "painting", "ring", "k
 # describing words that are the noun when they end a phrase ("traffic light", "paving stone")
 NOUN_TOO = {"light", "stone"}
 _VERBISH = re.compile(r"^[a-z]{3,}(ing|ed)$")
+# a verb after its subject ("while a cat watches", "a dog sleeps by the door"): never the noun's last word
+VERBS_3SG = {"watches", "sleeps", "barks", "sits", "runs", "waits", "lies", "swims", "grazes", "eats", "glows",
+             "shines", "stares", "jumps", "sings", "chases", "carries", "pulls", "pushes", "leans", "overlooks",
+             "stretches", "floats", "hovers", "sails", "drives", "rides", "climbs", "peeks", "grows", "burns",
+             "flickers", "sparkles", "blooms", "howls", "purrs", "naps", "perches", "roams", "wanders", "lands"}
 # participles no "-ed" rule finds: "a hammock strung between them", "a lantern hung from a branch"
 IRREGULAR_VERBS = {"strung", "hung", "tied", "laid", "lain", "sat", "stood", "lit", "spread", "held", "kept",
                    "built", "grown", "drawn", "thrown", "worn", "fallen", "shown", "hidden", "stuck", "dug", "bent",
@@ -165,7 +176,7 @@ def noun_phrases(tokens: list[str], modifiers: set[str] | frozenset = frozenset(
             j -= 1                     # "a stone", "the old": the last describing word is the noun
         k = j
         while k < len(tokens) and tokens[k] not in stop and not (k > j and (
-                _VERBISH.match(tokens[k]) or tokens[k] in IRREGULAR_VERBS
+                _VERBISH.match(tokens[k]) or tokens[k] in IRREGULAR_VERBS or tokens[k] in VERBS_3SG
                 or (tokens[k] in modifiers or tokens[k] in ADJECTIVES)
                 and not (tokens[k] in NOUN_TOO and (k + 1 == len(tokens) or tokens[k + 1] in stop)))) \
                 and not re.fullmatch(r"x?\d+x?", tokens[k]):
@@ -186,11 +197,13 @@ def is_thing(phrase: Phrase, not_things: set[str] | frozenset = frozenset()) -> 
     """Whether a phrase names a buildable thing (not a place, a time or a part of the view);
     ``not_things`` adds words and phrases (the prompt reading's grounds, times, amounts)."""
     known = NOT_THINGS | set(not_things)
-    kind_words = _kind_words()
-    while len(phrase.words) > 1 and _DESCRIBING.match(phrase.words[0]) and phrase.words[0] not in kind_words:
+    known_kinds = kind_words()
+    while len(phrase.words) > 1 and _DESCRIBING.match(phrase.words[0]) and phrase.words[0] not in known_kinds:
         phrase = Phrase(phrase.start + 1, phrase.end, phrase.words[1:])    # "a futuristic city street"
     head = singular(phrase.words[-1])
-    if len(phrase.words) == 1 and head not in kind_words and any(
+    if phrase.words[-1] in EVENTS or head in EVENTS or len(phrase.words) == 1 and phrase.words[0] in VERBS_3SG:
+        return False                                                          # "a tea party"; "one sleeps"
+    if len(phrase.words) == 1 and head not in known_kinds and any(
             head.endswith(t) and len(head) - len(t) >= 3 for t in PLACE_TAILS):
         return False                                                          # "a ballroom", "the schoolyard"
     if phrase.text in known:
@@ -233,7 +246,7 @@ def catalog_words(kinds=None) -> dict[str, str]:
 _KIND_WORDS_CACHE: dict = {}
 
 
-def _kind_words() -> dict[str, str]:
+def kind_words() -> dict[str, str]:
     """``catalog_words()`` of the current catalog, kept until the catalog changes (user recipes)."""
     key = (id(catalog.KINDS), len(catalog.KINDS))
     if key not in _KIND_WORDS_CACHE:

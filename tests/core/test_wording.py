@@ -128,3 +128,37 @@ def test_only_negated_things_is_a_clear_message():
         pipeline.generate("no trees", backend=None)
     with pytest.raises(ValueError, match="at most 2000"):
         pipeline.generate("a dog " * 400, backend=None)
+
+
+@pytest.mark.parametrize("prompt,kinds", [
+    ("a bunch of kids building a sandcastle near the water", ["person", "castle"]),   # a verb, not a building
+    ("a tall building next to a car", ["house", "car"]),
+    ("a robot vacuum cleaning the floor while a cat watches", ["cube", "cat"]),      # the cat stays a cat
+    ("two cats, one sleeps on a sofa", ["cat", "sofa"]),
+    ("a tea party with a teapot and four cups", ["teapot", "mug"]),                   # an occasion: a note
+    ("a hammock strung between two palm trees", ["cube", "palm_tree"]),
+    ("a scarecrow over a pumpkin patch", ["scarecrow", "pumpkin"]),
+    ("an apple orchard", ["tree"]), ("a football field", ["cube"]),
+    ("cars and buses on a highway at night", ["car", "bus"])])
+def test_verbs_occasions_and_areas_read_as_what_they_are(prompt, kinds):
+    a = lexicon.analyze(prompt)
+    assert [d.kind for d in a.entities] == kinds
+    if "party" in prompt:
+        assert any("occasion" in n for n in a.notes)
+    if "highway" in prompt:
+        assert a.ground == "concrete"
+    if "orchard" in prompt or "patch" in prompt:
+        assert a.entities[-1].count > 1
+
+
+def test_a_room_word_is_where_the_scene_is():
+    a = lexicon.analyze("a grand piano in the middle of an empty ballroom")
+    assert [d.kind for d in a.entities] == ["piano"] and a.ground == "wood"
+    assert any("'ballroom'" in n for n in a.notes)
+
+
+def test_a_lone_thing_named_by_a_place_word_still_names_the_place():
+    from worldsmith.generation import pipeline as pl
+    scene = pl.reader_only("a harbour").scene
+    kinds = {e.kind for e in scene.entities}
+    assert "dock" in kinds and len(kinds) > 1 and scene.ground == "water"
