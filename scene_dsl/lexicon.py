@@ -332,6 +332,7 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
     plain = wording.quantities(tokenize(_corrected(prompt)))
     tokens = wording.scenery(plain)
     a = Analysis(prompt)
+    a.notes += [n for n in [wording.language_note(prompt, plain)] if n]
     resolver = resolver or words_mod.default_resolver()
     mentions = words_mod.fold_parts(tokens, _mentions(tokens, resolver), resolver, a.notes)
     poss = wording.possessors(tokens, [(m.start, m.end) for m in mentions])
@@ -390,7 +391,7 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
     _relations(tokens, mentions, a)
     wording.apply(tokens, mentions, a.entities, _color_at, _MODIFIERS, Draft)   # shared predicates, scenery...
     a.masked = masked
-    a.notes += wording.count_notes(a.entities)
+    a.notes += wording.count_notes(a.entities) + wording.negated_colours(tokens, mentions, a.entities, _color_at)
     for rel_phrase, rel in REL_PHRASES:
         if f" {rel_phrase} " in " " + " ".join(tokens) + " ":
             a.relation_words.add("around" if rel == "around_by" else rel)

@@ -74,7 +74,7 @@ def quantities(tokens: list[str]) -> list[str]:
     return out
 
 
-NEGATIONS = {"no", "without", "zero", "never", "not", "none"}
+NEGATIONS = {"no", "without", "zero", "never", "not", "none", "neither", "nor"}
 _NEG_SKIP = {"a", "an", "any", "the", "single", "more", "of", FILLER}
 
 
@@ -93,6 +93,37 @@ def drop_negated(tokens: list[str], mentions: list, analysis) -> list:
         analysis.negated.add(m.kind)
         analysis.notes.append(f"the prompt says there is no {m.kind.replace('_', ' ')}; none is built")
     return [m for m in mentions if m.kind not in analysis.negated]
+
+
+# common words of other languages (none an English word a scene prompt uses): two of them in a prompt, or
+# mostly non-Latin letters, and the reader says it reads English rather than silently finding nothing
+FOREIGN_WORDS = {"le", "la", "les", "une", "des", "sur", "avec", "dans", "est", "der", "das", "ein", "eine",
+                 "einem", "einer", "und", "mit", "neben", "auf", "ist", "el", "los", "las", "una", "con", "sobre",
+                 "junto", "il", "gli", "della", "sul", "uma", "com", "een", "het", "naast"}
+
+
+def language_note(prompt: str, tokens: list[str]) -> str | None:
+    letters = [c for c in prompt if c.isalpha()]
+    if sum(1 for c in letters if not c.isascii()) > 0.3 * len(letters) or len(set(tokens) & FOREIGN_WORDS) >= 2:
+        return ("the prompt does not look like English: Worldsmith reads English, so words in other languages "
+                "are not found (write the prompt in English)")
+    return None
+
+
+def negated_colours(tokens: list[str], mentions, entities: list, colour_at) -> list[str]:
+    """"a car that is not red", "a chair, not blue": the thing the colour is denied to gets no such
+    colour (a neutral one where it had none, so a red default cannot slip through); a note says so."""
+    notes = []
+    for i, t in enumerate(tokens[:-1]):
+        colour, _ = colour_at(tokens, i + 1) if t == "not" else (None, 0)
+        before = [m for m in mentions if m.end <= i and not any(x in (".", ";", "and") for x in tokens[m.end:i])]
+        if colour is None or not before:
+            continue
+        d = entities[before[-1].entity]
+        if d.color in (None, colour):
+            d.color = "gray" if colour not in ("gray", "grey", "silver") else "white"
+            notes.append(f"the prompt says the {d.kind.replace('_', ' ')} is not {colour}; making it {d.color}")
+    return notes
 
 
 def count_notes(entities: list) -> list[str]:

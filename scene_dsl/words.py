@@ -29,7 +29,7 @@ PLACEHOLDER_KIND = "cube"
 PLACEHOLDER_COLOR = "lightgray"
 
 DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "its", "their", "his", "her", "my", "our",
-               "your", "another", "each", "every", "no"}
+               "your", "another", "each", "every", "no", "not", "just", "only", "exactly", "also", "even", "neither", "nor"}
 # words that end a noun phrase (prepositions, conjunctions, pronouns, common verbs)
 ENDERS = {",", ".", ";", ":", "?", "!", "and", "or", "with", "without", "while", "where", "but", "plus", "as",
           "of", "in", "on", "at", "to", "from", "for", "into", "onto", "over", "under", "along", "across",
@@ -76,7 +76,7 @@ NOT_THINGS = {"scene", "view", "picture", "image", "photo", "render", "shot", "l
               "raining", "drizzle", "drizzling", "downpour", "storm", "thunderstorm", "thunder", "lightning",
               "snowing", "snowfall", "blizzard", "hail", "hailing", "sleet", "haze", "other", "another", "each",
               "highway", "motorway", "freeway", "avenue", "boulevard", "alley", "alleyway", "crossroads",
-              "intersection", "seafront", "waterfront", "promenade", "hilltop", "mountaintop", "treetops"} | EVENTS
+              "intersection", "end", "beginning", "seafront", "waterfront", "promenade", "hilltop", "mountaintop", "treetops"} | EVENTS
 NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "dozen", "single", "lone", "pair",
                 "couple", "few", "several", "many", "some", "multiple", "numerous", "lots", "both"}

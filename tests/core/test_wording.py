@@ -162,3 +162,18 @@ def test_a_lone_thing_named_by_a_place_word_still_names_the_place():
     scene = pl.reader_only("a harbour").scene
     kinds = {e.kind for e in scene.entities}
     assert "dock" in kinds and len(kinds) > 1 and scene.ground == "water"
+
+
+def test_neither_nor_and_denied_colours():
+    a = lexicon.analyze("neither a cat nor a dog, only a bird")
+    assert [d.kind for d in a.entities] == ["bird"] and a.negated == {"cat", "dog"}
+    a = lexicon.analyze("a car that is not red")
+    assert a.entities[0].color not in (None, "red") and any("not red" in n for n in a.notes)
+    assert lexicon.analyze("a red car, not a blue one").entities[0].color == "red"
+
+
+@pytest.mark.parametrize("prompt", ["un chat rouge sur une table", "ein roter Hund neben einem Haus",
+                                    "\u4e00\u53ea\u7ea2\u8272\u7684\u732b\u5728\u684c\u5b50\u4e0a"])
+def test_another_language_gets_a_clear_note(prompt):
+    assert any("does not look like English" in n for n in lexicon.analyze(prompt).notes)
+    assert not any("English" in n for n in lexicon.analyze("a house by the lake at the end of the day").notes)
