@@ -91,3 +91,30 @@ ARRANGEMENT_WORDS = {"row": "row", "line": "row", "lined": "row", "grid": "grid"
                      "ring": "ring", "cluster": "cluster", "group": "cluster", "clump": "cluster",
                      "scattered": "scatter", "scatter": "scatter", "forest": "scatter", "grove": "scatter",
                      "orchard": "grid"}
+
+# narrower words no kind lists, and the kind that stands in for each (with a warning naming both): species of
+# trees and flowers, breeds, birds, and animals or shelters with a close built shape. A lexical table, not tuned
+# to any benchmark's sentences; a kind must exist for its words to count (see words.Resolver).
+STAND_INS = {
+    "tree": ("sycamore", "redwood", "cypress", "magnolia", "baobab", "sequoia", "aspen", "poplar", "chestnut",
+             "juniper", "acacia", "eucalyptus", "beech", "alder", "hawthorn", "holly", "larch", "linden",
+             "mahogany", "olive tree", "sakura", "cherry blossom", "yew", "hemlock", "banyan", "mangrove",
+             "dogwood", "hornbeam", "rowan", "laurel", "cottonwood", "jacaranda", "fig tree", "lemon tree"),
+    "flower": ("peony", "lavender", "dandelion", "hydrangea", "marigold", "carnation", "chrysanthemum", "iris",
+               "jasmine", "begonia", "camellia", "azalea", "gardenia", "hibiscus", "lotus", "crocus", "bluebell",
+               "buttercup", "forget-me-not", "zinnia", "petunia", "geranium", "snowdrop", "primrose", "foxglove",
+               "cornflower", "bloom", "blossom", "wildflower", "posy"),
+    "dog": ("collie", "dachshund", "chihuahua", "spaniel", "pug", "rottweiler", "doberman", "mastiff", "schnauzer",
+            "pomeranian", "shih tzu", "sheepdog", "setter", "whippet", "malamute", "pitbull", "sheltie",
+            "border collie", "great dane", "st bernard", "saint bernard", "hound", "mutt", "pooch"),
+    "cat": ("siamese", "persian cat", "maine coon", "ragdoll", "sphynx", "moggy", "tomcat"),
+    "bird": ("pelican", "finch", "hummingbird", "kingfisher", "woodpecker", "magpie", "blackbird", "bluebird",
+             "canary", "toucan", "peacock", "vulture", "albatross", "puffin", "gull", "starling", "wren",
+             "cockatoo", "macaw", "budgie", "jay", "swallow", "nightingale", "ostrich", "emu", "turkey", "goose"),
+    "bear": ("koala", "grizzly", "panda bear"),
+    "fox": ("raccoon", "badger", "hyena", "jackal", "coyote"),
+    "elephant": ("hippo", "hippopotamus", "rhino", "rhinoceros", "mammoth"),
+    "tent": ("yurt", "tipi", "marquee"),
+    "house": ("igloo", "chalet", "hut", "shack", "bungalow", "villa", "mansion", "farmhouse"),
+    "turtle": ("tortoise", "terrapin"),
+}

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import catalog
+from .vocabulary import STAND_INS
 
 PLACEHOLDER_KIND = "cube"
 PLACEHOLDER_COLOR = "lightgray"
@@ -261,6 +262,7 @@ class Resolver:
     def __init__(self, nearest: Nearest | None = None, match: float = 1.0, stand_in: float = 1.0, kinds=None):
         self.kinds = kinds or catalog.KINDS
         self.words = catalog_words(self.kinds)
+        self.stand_ins = {w: k for k, ws in STAND_INS.items() if k in self.kinds for w in ws}
         self.nearest = nearest
         self.match, self.stand_in = match, stand_in
 
@@ -278,6 +280,10 @@ class Resolver:
             kind = self.listed(words[n:])
             if kind:
                 return Resolution(kind, "head", 1.0, text)
+        for key in (text, " ".join(words[:-1] + (singular(words[-1]),)), singular(words[-1])):
+            kind = self.stand_ins.get(key)           # a narrower word: "a sycamore" -> a tree stands in
+            if kind:
+                return Resolution(kind, "stand_in", 0.8, text)
         last = singular(words[-1])
         for cut in range(3, len(last) - 2):      # a closed compound's tail: "tugboat" -> a boat stands in
             kind = self.words.get(last[cut:])

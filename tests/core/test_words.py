@@ -36,7 +36,8 @@ def test_nothing_named_is_dropped_and_each_substitution_is_a_note():
     # the catalog word inside a longer name is a modifier, not a thing: no campfires for a fire station
     assert things("a fire station with a fire engine out front") == [
         ("fire_station", "fire station", 1, "listed"), ("fire_engine", "fire engine", 1, "listed")]
-    assert things("a yurt with a fire pit") == [("cube", "yurt", 1, "placeholder"), ("campfire", "fire pit", 1, "listed")]
+    assert things("a yurt with a fire pit") == [("tent", "yurt", 1, "stand_in"), ("campfire", "fire pit", 1, "listed")]
+    assert things("a gazebo with a fire pit")[0] == ("cube", "gazebo", 1, "placeholder")
 
 
 def test_heads_and_listed_words_keep_the_users_words():
@@ -130,3 +131,11 @@ def test_an_edit_adds_a_placeholder_with_its_words():
     assert understood and [(e.id, e.kind, e.requested) for e in new.entities] == [
         ("house", "house", None), ("okapi", "cube", "okapi")]
     assert "'okapi'" in a.notes[0]
+
+
+@pytest.mark.parametrize("word,kind", [("sycamore", "tree"), ("dandelion", "flower"), ("border collie", "dog"),
+                                       ("koala", "bear"), ("igloo", "house"), ("rhino", "elephant")])
+def test_narrower_words_get_a_kind_that_stands_in_with_a_note(word, kind):
+    a = lexicon.analyze(f"a {word} next to a bench")
+    assert (a.entities[0].kind, a.entities[0].how, a.entities[0].requested) == (kind, "stand_in", word)
+    assert any(f"'{word}'" in n and f"a {kind.replace('_', ' ')} stands in" in n for n in a.notes)
