@@ -749,6 +749,7 @@ class _Solver:
         members = []
         too_big = False
         full = False
+        stacked = 0
         lhx, lhy = _rot_half(E.width, E.depth, E.rotation)   # footprint in the support's own frame
         if E.has_facing:
             lhx = lhy = 0.5 * math.hypot(E.width, E.depth)
@@ -781,6 +782,14 @@ class _Solver:
                         break
                 if x is None:
                     self.surface_scan_from[key] = len(cands)
+                    base = self.stack_base(E, members, s.name)
+                    if base is not None:      # no free spot side by side: onto the lowest of its own pile
+                        m = _Member(names[k], k, base.x, base.y, base.z + E.spec.top * E.height, base.rotation,
+                                    base.hx, base.hy, support=base.name)
+                        self.on_items.setdefault(base.name, []).append(m)
+                        members.append(m)
+                        stacked += 1
+                        continue
                     full = True
                     x, y = s.x, s.y
             m = _Member(names[k], k, x, y, z, rot, hx, hy, support=s.name)
@@ -793,9 +802,27 @@ class _Solver:
         elif full:
             self.warn(f"{E.id} on {T.id}: not enough free room on its top; overlaps what is already there",
                       (E.index, j))
+        if stacked:
+            self.warn(f"{E.id} on {T.id}: not enough free room on its top for all {E.count} side by side; "
+                      f"{stacked} stacked on the others", (E.index, j))
         E.members = members
         E.placed = True
         self.set_boxes(E)
+
+    def stack_base(self, E: _Ent, members: list[_Member], support: str) -> _Member | None:
+        """The top of the lowest pile of E's own members resting (directly or stacked) on ``support``, when
+        E's kind has a flat top to stack another on (ties: the first placed); None otherwise."""
+        if E.spec.top is None or E.has_facing or not members:
+            return None
+        names = {m.name: m for m in members}
+
+        def rests_on(m):
+            while m.support in names:
+                m = names[m.support]
+            return m.support == support
+        under = {m.support for m in members}
+        tops = [m for m in members if m.name not in under and rests_on(m)]
+        return min(tops, key=lambda m: m.z) if tops else None
 
     def _surface_cands(self, s: _Member, shw: float, shh: float, hx: float, hy: float):
         """Points on s's top (in its rotated frame) where an item of local half size hx, hy fits."""
