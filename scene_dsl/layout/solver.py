@@ -450,6 +450,10 @@ class _Solver:
             if r[1] == "around":
                 return self.place_around(E, r)
         offs = self.arrange(E)
+        behind = next((r[2] for r in rels if r[1] == "behind"), None)
+        if behind is not None and E.count >= 2 and not any(r[1] in ("left_of", "right_of", "between")
+                                                            for r in rels):
+            offs = self.split_behind(offs, behind)
         # a ring's inside is a courtyard: nothing else is put there
         block = _Block(offs, E.ring_inner * 0.7, self.shrink(E))
         reserve = 0.0
@@ -529,6 +533,30 @@ class _Solver:
         side = 1 if E.index % 2 == 0 else -1
         edge = k1 if side > 0 else k0
         return edge + side * max(0.0, 0.5 * cw - 0.05)
+
+    def split_behind(self, offs: list[list[float]], T: _Ent) -> list[list[float]]:
+        """A group behind a target wider than its members opens in the middle: its left half stands in a
+        loose row out from the target's left edge, its right half out from the right edge (each member
+        keeps its depth offset), so that every member shows beside the target from the front; the group
+        still spans the target's X interval, so behind holds. Both sides reach equally far."""
+        k0, _l0, k1, _l1 = T.core
+        half_w = 0.5 * (k1 - k0)
+        if half_w <= max(o[3] for o in offs):
+            return offs
+        order = sorted(range(len(offs)), key=lambda i: offs[i][0])
+        left, right = order[:len(order) // 2][::-1], order[len(order) // 2:]
+        out = [list(o) for o in offs]
+        reach = []
+        for side, members in ((-1, left), (1, right)):
+            x = half_w + CLEAR
+            for i in members:
+                out[i][0] = side * (x + offs[i][3])
+                x += 2 * offs[i][3] + ROW_GAP
+            reach.append(x - ROW_GAP)
+        for side, members, pad in ((-1, left, reach[1] - reach[0]), (1, right, reach[0] - reach[1])):
+            for i in members:
+                out[i][0] += side * max(0.0, pad)
+        return out
 
     def find_spot(self, E: _Ent, block: _Block, rels) -> tuple[float, float]:
         R, prefs, dirs = self.dir_constraints(E, block, rels)

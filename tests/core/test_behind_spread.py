@@ -15,10 +15,25 @@ def test_behind_a_house_shows_beside_it(kind, count):
     assert layout.check(scene, lay) == []
     house = next(p for p in lay.placements if p.entity_id == "house").footprint
     group = layout.union_rect(p.footprint for p in lay.placements if p.entity_id == "t")
-    width = group[2] - group[0]
-    outside = max(0.0, group[2] - house[2]) + max(0.0, house[0] - group[0])
-    assert outside >= 0.5 * width - 0.1          # at least half of the group stands beside the house
+    for p in (p for p in lay.placements if p.entity_id == "t"):
+        f = p.footprint
+        outside = max(0.0, f[2] - max(f[0], house[2])) + max(0.0, min(f[2], house[0]) - f[0])
+        assert outside >= 0.5 * (f[2] - f[0]) - 0.1, p.name    # each one stands at least half beside it
     assert group[1] >= house[3]                  # and behind it
+
+
+@pytest.mark.parametrize("kind,count", [("pine_tree", 2), ("tree", 3), ("bush", 5)])
+def test_a_group_behind_a_house_opens_to_both_sides(kind, count):
+    scene = parse_scene({"entities": [
+        {"id": "house", "kind": "house"},
+        {"id": "t", "kind": kind, "count": count, "relations": [{"type": "behind", "target": "house"}]}]})
+    lay = layout.solve(scene)
+    assert layout.check(scene, lay) == []
+    house = next(p for p in lay.placements if p.entity_id == "house").footprint
+    members = [p.footprint for p in lay.placements if p.entity_id == "t"]
+    left = [f for f in members if f[2] <= house[0] + 1e-6]
+    right = [f for f in members if f[0] >= house[2] - 1e-6]
+    assert len(left) + len(right) == count and left and right     # none hides straight behind it
 
 
 def test_two_things_behind_one_house_go_to_both_sides():
