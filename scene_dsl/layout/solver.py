@@ -23,6 +23,9 @@ from .geometry import (BETWEEN_MIN, CLEAR, DIR_GAP_MAX, DIR_GAP_MIN, DIRECTIONAL
 from .verify import check, group_ends
 
 
+SEEN_PAST = 0.35    # tan(~20 deg): how far past a target's corner a camera turned a little still looks
+
+
 class _Ent:
     """One scene entry as the solver sees it.
 
@@ -37,12 +40,13 @@ class _Ent:
     union of their footprints; core: a rectangle their final footprints surely
     cover (bbox unless it turns to face something); placed, has_facing; ring_inner: the free radius inside a ring
     arrangement; reserved: ground-grid ids of the square kept free for a ring
-    around it; solid: ground-grid ids of its group's bounding box.
+    around it; solid: ground-grid ids of its group's bounding box; opening: where the middle of a
+    group split round a target it stands behind lies, from the group's centre (``split_behind``).
     """
 
     __slots__ = ("index", "id", "kind", "spec", "count", "scale", "width", "depth", "height", "rotation",
                  "explicit_rotation", "position", "arrangement", "relations", "members", "bbox", "placed",
-                 "has_facing", "reserved", "core", "ring_inner", "mode", "solid")
+                 "has_facing", "reserved", "core", "ring_inner", "mode", "solid", "opening")
 
     def ref(self):
         """Reference point: centre of the bounding box of the members' base centres."""
@@ -202,6 +206,7 @@ class _Solver:
             E.core = None
             E.ring_inner = 0.0
             E.mode = None
+            E.opening = 0.0
             self.entities.append(E)
             if E.id in self.by_id:
                 self.warn(f"{E.id}: duplicate id; relations to it use the first one")
@@ -300,7 +305,9 @@ class _Solver:
         # cluster / scatter: jittered hex packing in a wide ellipse
         loose = mode == "scatter"
         rand_yaw = not E.explicit_rotation and not E.has_facing and E.spec.category in ("nature", "creature")
-        pitch = 2 * circ * (1.7 if loose else 1.25) + (0.4 if loose else 0.2)
+        # (the spacing grows with the size: small things such as flowers stay a tight bed, seen in the
+        # picture at a size that still shows them)
+        pitch = 2 * circ * (1.7 if loose else 1.25) + min(0.4 if loose else 0.2, circ)
         # jitter limited so neighbours' footprints (half extents <= circ) never meet,
         # along the row and between hex rows (0.866 pitch apart)
         jx = max(0.0, 0.5 * (pitch - 2 * circ) - 0.01)
@@ -453,7 +460,7 @@ class _Solver:
         behind = next((r[2] for r in rels if r[1] == "behind"), None)
         if behind is not None and E.count >= 2 and not any(r[1] in ("left_of", "right_of", "between")
                                                             for r in rels):
-            offs = self.split_behind(offs, behind)
+            offs = self.split_behind(E, offs, behind)
         # a ring's inside is a courtyard: nothing else is put there
         block = _Block(offs, E.ring_inner * 0.7, self.shrink(E))
         reserve = 0.0
@@ -528,34 +535,35 @@ class _Solver:
         its X interval, so "behind" holds) and shows past it from the camera. Sides alternate by the
         entity's index, so two things behind one house go to different sides."""
         k0, _l0, k1, _l1 = T.core
+        if E.opening:           # split round the target: the opening goes straight behind it
+            return 0.5 * (k0 + k1) - E.opening
         if k1 - k0 <= 2 * cw:   # the target is narrower than the group: it hides little of it
             return 0.5 * (k0 + k1)
         side = 1 if E.index % 2 == 0 else -1
         edge = k1 if side > 0 else k0
         return edge + side * max(0.0, 0.5 * cw - 0.05)
 
-    def split_behind(self, offs: list[list[float]], T: _Ent) -> list[list[float]]:
+    def split_behind(self, E: _Ent, offs: list[list[float]], T: _Ent) -> list[list[float]]:
         """A group behind a target wider than its members opens in the middle: its left half stands in a
         loose row out from the target's left edge, its right half out from the right edge (each member
         keeps its depth offset), so that every member shows beside the target from the front; the group
-        still spans the target's X interval, so behind holds. Both sides reach equally far."""
-        k0, _l0, k1, _l1 = T.core
+        still spans the target's X interval, so behind holds. ``E.opening`` says where the middle is."""
+        k0, l0, k1, l1 = T.core
         half_w = 0.5 * (k1 - k0)
         if half_w <= max(o[3] for o in offs):
             return offs
+        open_by = CLEAR + SEEN_PAST * (l1 - l0)     # a camera a little to one side still sees past the corner
         order = sorted(range(len(offs)), key=lambda i: offs[i][0])
         left, right = order[:len(order) // 2][::-1], order[len(order) // 2:]
         out = [list(o) for o in offs]
         reach = []
         for side, members in ((-1, left), (1, right)):
-            x = half_w + CLEAR
+            x = half_w + open_by
             for i in members:
                 out[i][0] = side * (x + offs[i][3])
                 x += 2 * offs[i][3] + ROW_GAP
             reach.append(x - ROW_GAP)
-        for side, members, pad in ((-1, left, reach[1] - reach[0]), (1, right, reach[0] - reach[1])):
-            for i in members:
-                out[i][0] += side * max(0.0, pad)
+        E.opening = 0.5 * (reach[0] - reach[1])     # the group's box is centred; the opening is off by this
         return out
 
     def find_spot(self, E: _Ent, block: _Block, rels) -> tuple[float, float]:
