@@ -77,12 +77,13 @@ def frame(points: np.ndarray, view: str | None = None, lens_mm: float = 35.0, as
 
 ELEVATION_STEPS = (-10.0, 0.0, 12.0, 24.0)   # lowered (toward eye level) and raised views
 YAW_STEPS = (-15.0, 15.0, -30.0, 30.0)       # turned views, tried only when no upright one shows everything
-HIGH_ELEVATIONS = (40.0, 60.0)              # looking down on small things spread on the ground
+HIGH_ELEVATIONS = (40.0, 60.0)             # looking down on small things spread on the ground
 LENS_STEPS = (24.0, 50.0)                   # other focal lengths, only when the scene gives none
 SEARCH_PIXEL_MARGIN = 1.1               # see choose_view
 FINE_BELOW = 3.0                        # things the coarse grid counts under this many MIN_PIXELS ...
 FINE_MAX = 40                           # ... are counted again at the report's grid (if no more than this)
 PROXY_OBJECTS, PROXY_GRID = 6, (160, 90)   # the smallest few, alone, at a middle grid, rank those views
+TIGHT_MARGIN = 1.0                     # those views frame the boxes edge to edge (still all in view)
 PROXY_TOP = 5                           # views tried for a thing too small: the best by projected box size
 MAX_TILT_STEPBACK = 1.25                 # a raised aim may move the camera back this much, no more
 SHARE_CAP = 0.6                          # least visible shares above this all count the same
@@ -159,9 +160,9 @@ def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, asp
     level_dist: dict[tuple, float] = {}
     state = {"best": None, "key": None, "tried": 0, "hint_shows_all": True}
 
-    def place(cand):
+    def place(cand, margin=1.08):
         (az, el, tilt), lens = cand
-        loc, rot, dist = frame(points, view, lens, aspect, zoom, angles=(az, el), tilt=tilt)
+        loc, rot, dist = frame(points, view, lens, aspect, zoom, margin, angles=(az, el), tilt=tilt)
         plain = level_dist.get((az, el, lens))
         if plain is None:
             plain = dist if not tilt else frame(points, view, lens, aspect, zoom, angles=(az, el))[2]
@@ -220,7 +221,7 @@ def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, asp
             for cand in more:
                 if occluded and cand[1] == lens_mm:
                     continue
-                placed = place(cand)
+                placed = place(cand, TIGHT_MARGIN)
                 if placed is not None:
                     alone = vis_mod.measure(small, placed[2], (), PROXY_GRID, trees, clip=True)
                     ranked.append((-min(x.silhouette for x in alone.values()), len(ranked), cand, placed))

@@ -137,6 +137,7 @@ class _Solver:
         self.entities: list[_Ent] = []
         self.by_id: dict[str, _Ent] = {}
         self.around_of: dict[int, list[_Ent]] = {}  # entity index -> entities placed around it
+        self.member_height: dict[str, float] = {}  # placed instance name -> its height
         self.on_items: dict[str, list[_Member]] = {}  # support instance name -> members on it
         self.reserved_ids: set[int] = set()  # ground ids of squares kept free for rings
         self.between_room: dict[tuple[int, int], float] = {}  # (index, index) -> gap to keep between them
@@ -385,6 +386,8 @@ class _Solver:
 
     def set_boxes(self, E: _Ent) -> None:
         ms = E.members
+        for m in ms:
+            self.member_height[m.name] = E.height
         if not ms:
             return
         E.bbox = union_rect(m.rect() for m in ms)
@@ -693,6 +696,8 @@ class _Solver:
             k = self.rng.randrange(3)
             sides = sides[k:3] + sides[:k] + ["N"]
         fr = (0.0, -0.5, 0.5, -1.0, 1.0)
+        if 2 * max(bw, bh) < 0.25 * min(x1 - x0, y1 - y0):
+            fr = (-1.0, -0.5, 0.0, 0.5, 1.0)   # a small thing beside a big one: at its front corner, in view
         outward = {"W": (-1, 0), "E": (1, 0), "S": (0, -1), "N": (0, 1)}
         for g in gaps + (None,):
             swept = g is None   # last pass: slide outward from the closest spots
@@ -724,7 +729,7 @@ class _Solver:
                           (x0 - gd - bw, y1 + gd + bh), (x1 + gd + bw, y1 + gd + bh)]
             for x, y in cands:
                 if inR(x, y) and rect_gap(self.final_rect(E, block, x, y), tc) <= lim - 1e-6 \
-                        and self.free(block, x, y, ign):
+                        and self.free(block, x, y, ign) and not self.hides(E, block, x, y):
                     return x, y
         # a crowded target: spots on a grid (at most ~13 x 13) within the limit, nearest first
         reach = lim + max(bw, bh)
@@ -743,6 +748,20 @@ class _Solver:
             if rect_gap(self.final_rect(E, block, x, y), tc) <= lim - 1e-6 and self.free(block, x, y, ign):
                 return x, y
         return None
+
+    def hides(self, E: _Ent | None, block: _Block, x: float, y: float) -> bool:
+        """Would E's group at (x, y) stand right in front (toward -Y, the camera) of a clearly lower
+        thing already on the ground, across its centre, so that the picture loses it?"""
+        if E is None:
+            return False
+        h = E.height
+        x0, x1, yb = x - block.bw, x + block.bw, y + block.bh
+        for i in self.ground.query(x0, yb, x1, yb + 2.0 * h):
+            m = self.ground.owner[i]
+            if (isinstance(m, _Member) and m.support is None and m.y > yb and x0 < m.x < x1
+                    and self.member_height.get(m.name, h) < 0.8 * h):
+                return True
+        return False
 
     def between_spot(self, E: _Ent, block: _Block, T: _Ent, T2: _Ent, inR, soft=False):
         if T is T2 and len(T.members) >= 2:

@@ -57,3 +57,30 @@ def test_near_a_house_is_not_behind_it():
         house = next(p for p in lay.placements if p.entity_id == "house").footprint
         m = next(p for p in lay.placements if p.entity_id == "m").footprint
         assert m[1] < house[3], seed             # not wholly behind the house
+
+
+def test_a_big_group_next_to_something_does_not_stand_in_front_of_a_small_thing():
+    scene = parse_scene({"entities": [
+        {"id": "lamp", "kind": "lamp"},
+        {"id": "stall", "kind": "market_stall", "count": 3, "relations": [{"type": "next_to", "target": "sofa"}]},
+        {"id": "sofa", "kind": "sofa"}]})
+    lay = layout.solve(scene)
+    assert layout.check(scene, lay) == []
+    lamp = next(p for p in lay.placements if p.entity_id == "lamp")
+    for p in (p for p in lay.placements if p.entity_id == "stall"):
+        f = p.footprint
+        in_front_across = f[3] <= lamp.footprint[1] + 1e-6 and f[0] < lamp.position[0] < f[2]
+        assert not in_front_across, p.name
+
+
+@pytest.mark.parametrize("typ", ["next_to", "near"])
+def test_a_small_thing_beside_a_big_one_stands_toward_its_front(typ):
+    for seed in range(4):
+        scene = parse_scene({"seed": seed, "entities": [
+            {"id": "barn", "kind": "barn"},
+            {"id": "dog", "kind": "dog", "relations": [{"type": typ, "target": "barn"}]}]})
+        lay = layout.solve(scene)
+        assert layout.check(scene, lay) == []
+        barn = next(p for p in lay.placements if p.entity_id == "barn").footprint
+        dog = next(p for p in lay.placements if p.entity_id == "dog")
+        assert dog.position[1] < 0.5 * (barn[1] + barn[3]) - 1.0, seed   # in the front half, nearer the camera
