@@ -77,14 +77,16 @@ def frame(points: np.ndarray, view: str | None = None, lens_mm: float = 35.0, as
 
 ELEVATION_STEPS = (-10.0, 0.0, 12.0, 24.0)   # lowered (toward eye level) and raised views
 YAW_STEPS = (-15.0, 15.0, -30.0, 30.0)       # turned views, tried only when no upright one shows everything
-HIGH_ELEVATIONS = (40.0, 60.0)             # looking down on small things spread on the ground
-LENS_STEPS = (24.0, 50.0)                   # other focal lengths, only when the scene gives none
+HIGH_ELEVATIONS = (40.0, 60.0)
+CLIMB_ELEVATIONS = (40.0, 60.0, 75.0)             # looking down on small things spread on the ground
+LENS_STEPS = (18.0, 24.0, 35.0, 50.0, 70.0)   # focal lengths for a thing too small, when the scene gives none
 SEARCH_PIXEL_MARGIN = 1.1               # see choose_view
 FINE_BELOW = 3.0                        # things the coarse grid counts under this many MIN_PIXELS ...
 FINE_MAX = 40                           # ... are counted again at the report's grid (if no more than this)
 PROXY_OBJECTS, PROXY_GRID = 6, (160, 90)   # the smallest few, alone, at a middle grid, rank those views
 TIGHT_MARGIN = 1.0                     # those views frame the boxes edge to edge (still all in view)
-PROXY_TOP = 5                           # views tried for a thing too small: the best by projected box size
+CLIMB_STEPS = 4                        # moves of that climb (azimuth, elevation, lens: one step each)
+PROXY_TOP = 3                           # views tried for a thing too small: the best by projected box size
 MAX_TILT_STEPBACK = 1.25                 # a raised aim may move the camera back this much, no more
 SHARE_CAP = 0.6                          # least visible shares above this all count the same
 
@@ -153,9 +155,6 @@ def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, asp
     upright, turned = candidate_angles(view, tan_v)
     base_az, base_el = VIEWS.get(view, VIEWS[None])
     more = [(c, lens_mm) for c in turned]
-    if not lens_given and len(roots) <= 60:    # (many things: their sizes are alike, each view costs more)
-        more += [(c, lens) for lens in LENS_STEPS for c in upright if c[2] == 0.0 and abs(c[1] - base_el) <= 12]
-        more += [(c, lens) for lens in LENS_STEPS for c in turned if c[1] > base_el + 12 or abs(c[0] - base_az) < 20]
     need = SEARCH_PIXEL_MARGIN * vis_mod.MIN_PIXELS
     level_dist: dict[tuple, float] = {}
     state = {"best": None, "key": None, "tried": 0, "hint_shows_all": True}
@@ -205,7 +204,7 @@ def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, asp
         placed = place(cand)
         if placed is not None:
             evaluate(cand, placed)
-    if not done() and more:
+    if not done():
         best = state["best"]
         occluded = best is None or best.min_share < vis_mod.MIN_SHARE
         if occluded:         # something is hidden behind something: look from the turned views
@@ -216,17 +215,38 @@ def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, asp
         best = state["best"]
         by_name = {o.name: o for o in roots}
         small = [] if best is None else [by_name[n] for n in best.small[:PROXY_OBJECTS]]
-        if not done() and small:   # something is too small: the views where it alone covers the most pixels
-            ranked = []
-            for cand in more:
-                if occluded and cand[1] == lens_mm:
-                    continue
-                placed = place(cand, TIGHT_MARGIN)
-                if placed is not None:
+        if not done() and small:   # something is too small: climb to the views where it alone shows largest
+            azs = [base_az] if base_el >= 80.0 else [base_az + d for d in (-30.0, -15.0, 0.0, 15.0, 30.0)]
+            els = sorted({e for (_a, e, _t) in upright} | {e for e in CLIMB_ELEVATIONS if e > base_el})
+            # (many things: their sizes are alike, and each view costs more)
+            lenses = [lens_mm] if lens_given or len(roots) > 60 else sorted(set(LENS_STEPS + (lens_mm,)))
+            proxy: dict[tuple, tuple] = {}
+
+            def score(ix):
+                if ix not in proxy:
+                    cand = ((azs[ix[0]], els[ix[1]], 0.0), lenses[ix[2]])
+                    placed = place(cand, TIGHT_MARGIN)
                     alone = vis_mod.measure(small, placed[2], (), PROXY_GRID, trees, clip=True)
-                    ranked.append((-min(x.silhouette for x in alone.values()), len(ranked), cand, placed))
-            for _p, _k, cand, placed in sorted(ranked)[:PROXY_TOP]:
-                evaluate(cand, placed)
+                    proxy[ix] = (min(x.silhouette for x in alone.values()), cand, placed)
+                return proxy[ix][0]
+            b = state["best"]
+            start = (min(range(len(azs)), key=lambda i: abs(azs[i] - b.angles[0])),
+                     min(range(len(els)), key=lambda i: abs(els[i] - b.angles[1])),
+                     min(range(len(lenses)), key=lambda i: abs(lenses[i] - b.lens)))
+            mid_lens = min(range(len(lenses)), key=lambda i: abs(lenses[i] - 50.0))
+            starts = [start, (len(azs) // 2, len(els) - 2, mid_lens)]        # from the best; from above
+            starts += [(0, len(els) // 2, mid_lens), (len(azs) - 1, len(els) // 2, mid_lens)]   # from the sides
+            for at in dict.fromkeys(starts):
+                for _step in range(CLIMB_STEPS):
+                    nbrs = [tuple(min(max(at[k] + (d if k == j else 0), 0), n - 1)
+                                  for k, n in enumerate((len(azs), len(els), len(lenses))))
+                            for j in range(3) for d in (-1, 1)]
+                    nxt = max(set(nbrs) - {at}, key=score, default=at)
+                    if score(nxt) <= score(at):
+                        break
+                    at = nxt
+            for ix in sorted(proxy, key=lambda k: -proxy[k][0])[:PROXY_TOP]:
+                evaluate(proxy[ix][1], proxy[ix][2])
     best = state["best"]
     best.tried = state["tried"]
     best.hint_shows_all = state["hint_shows_all"]
