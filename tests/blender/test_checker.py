@@ -211,3 +211,16 @@ def test_implied_content_is_judged_apart_from_explicit_constraints(bl_scene):
     assert [r.name for r in good.explicit] == ["kind"]
     assert checker.validate_constraints([{"type": "implied", "any_of": ["hippogriff"]}, {"type": "implied"}]) == [
         "[0].any_of: unknown kind 'hippogriff'", "[1].any_of: a non-empty list of kinds"]
+
+
+def test_a_pile_on_a_table_is_on_it_and_a_floating_crate_is_not(bl_scene):
+    build(bl_scene, {"entities": [
+        {"id": "crate", "kind": "crate", "count": 3, "relations": [{"type": "on", "target": "table"}]},
+        {"id": "table", "kind": "table"}]})
+    crates = sorted((o for o in bl_scene.objects if o.get("worldsmith_kind") == "crate"), key=lambda o: o.location.z)
+    assert len({round(o.location.z, 3) for o in crates}) == 3           # stacked, not three in one spot
+    on = [r for r in checker.check(bl_scene, [rel("on", "crate", "table")]).results if r.name == "relation.on"]
+    assert on and on[0].ok, on
+    crates[-1].location.z += 0.5                                         # the top one now floats
+    on = [r for r in checker.check(bl_scene, [rel("on", "crate", "table")]).results if r.name == "relation.on"]
+    assert not on[0].ok and crates[-1].name in on[0].detail
