@@ -80,6 +80,7 @@ YAW_STEPS = (-15.0, 15.0, -30.0, 30.0)       # turned views, tried only when no 
 HIGH_ELEVATIONS = (40.0, 60.0)
 CLIMB_ELEVATIONS = (40.0, 60.0, 75.0)             # looking down on small things spread on the ground
 LENS_STEPS = (18.0, 24.0, 35.0, 50.0, 70.0)   # focal lengths for a thing too small, when the scene gives none
+MANY = 60                               # more named things: a coarser grid, fewer views, no climb
 SEARCH_PIXEL_MARGIN = 1.1               # see choose_view
 FINE_BELOW = 3.0                        # things the coarse grid counts under this many MIN_PIXELS ...
 FINE_MAX = 40                           # ... are counted again at the report's grid (if no more than this)
@@ -150,10 +151,12 @@ def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, asp
     other focal lengths only when none of those shows everything. The hinted view wins ties."""
     from . import visibility as vis_mod
     trees = trees or vis_mod.Trees()
-    grid = vis_mod.SEARCH_GRID if len(roots) <= 60 else (64, 36)
+    grid = vis_mod.SEARCH_GRID if len(roots) <= MANY else (64, 36)
     _th, tan_v = vis_mod.fov_tangents(lens_mm, 36.0, aspect)
     upright, turned = candidate_angles(view, tan_v)
     base_az, base_el = VIEWS.get(view, VIEWS[None])
+    if len(roots) > MANY:     # many things: each view costs more, and their sizes are alike
+        turned = [c for c in turned if abs(c[0] - base_az) <= 15.0 and c[1] <= base_el + 12.0][:4]
     more = [(c, lens_mm) for c in turned]
     need = SEARCH_PIXEL_MARGIN * vis_mod.MIN_PIXELS
     level_dist: dict[tuple, float] = {}
@@ -214,12 +217,11 @@ def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, asp
                     evaluate(cand, placed)
         best = state["best"]
         by_name = {o.name: o for o in roots}
-        small = [] if best is None else [by_name[n] for n in best.small[:PROXY_OBJECTS]]
+        small = [] if best is None or len(roots) > MANY else [by_name[n] for n in best.small[:PROXY_OBJECTS]]
         if not done() and small:   # something is too small: climb to the views where it alone shows largest
             azs = [base_az] if base_el >= 80.0 else [base_az + d for d in (-30.0, -15.0, 0.0, 15.0, 30.0)]
             els = sorted({e for (_a, e, _t) in upright} | {e for e in CLIMB_ELEVATIONS if e > base_el})
-            # (many things: their sizes are alike, and each view costs more)
-            lenses = [lens_mm] if lens_given or len(roots) > 60 else sorted(set(LENS_STEPS + (lens_mm,)))
+            lenses = [lens_mm] if lens_given else sorted(set(LENS_STEPS + (lens_mm,)))
             proxy: dict[tuple, tuple] = {}
 
             def score(ix):
