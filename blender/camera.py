@@ -82,12 +82,12 @@ CLIMB_ELEVATIONS = (40.0, 60.0, 75.0)             # looking down on small things
 LENS_STEPS = (18.0, 24.0, 35.0, 50.0, 70.0)   # focal lengths for a thing too small, when the scene gives none
 MANY = 60                               # more named things: a coarser grid, fewer views, no climb
 SEARCH_PIXEL_MARGIN = 1.1               # see choose_view
-FINE_BELOW = 3.0                        # things the coarse grid counts under this many MIN_PIXELS ...
+FINE_ABOVE, FINE_BELOW = 0.4, 3.0       # things the coarse grid counts at this many MIN_PIXELS (or misses) ...
 FINE_MAX = 40                           # ... are counted again at the report's grid (if no more than this)
 PROXY_OBJECTS, PROXY_GRID = 6, (160, 90)   # the smallest few, alone, at a middle grid, rank those views
 TIGHT_MARGIN = 1.0                     # those views frame the boxes edge to edge (still all in view)
 CLIMB_STEPS = 4                        # moves of that climb (azimuth, elevation, lens: one step each)
-PROXY_TOP = 3                           # views tried for a thing too small: the best by projected box size
+PROXY_TOP = 3                           # views of that climb scored in full (where they show largest)
 MAX_TILT_STEPBACK = 1.25                 # a raised aim may move the camera back this much, no more
 SHARE_CAP = 0.6                          # least visible shares above this all count the same
 
@@ -177,9 +177,11 @@ def choose_view(points: np.ndarray, roots, view: str | None, lens_mm: float, asp
         (az, el, tilt), lens = cand
         loc, rot, v = placed
         vis = vis_mod.measure(roots, v, occluders, grid, trees)
-        small = [o for o in roots if vis[o.name].pixels < FINE_BELOW * vis_mod.MIN_PIXELS]
+        small = [o for o in roots if vis[o.name].silhouette == 0.0
+                 or FINE_ABOVE * vis_mod.MIN_PIXELS <= vis[o.name].pixels < FINE_BELOW * vis_mod.MIN_PIXELS]
         if small and len(small) <= FINE_MAX:    # the coarse grid cannot count a few hundred pixels
-            rest = [o for o in roots if vis[o.name].pixels >= FINE_BELOW * vis_mod.MIN_PIXELS]
+            fine = set(small)
+            rest = [o for o in roots if o not in fine]
             vis.update(vis_mod.measure(small, v, rest + list(occluders), vis_mod.GRID, trees, clip=True))
         state["tried"] += 1
         shares = [x.share for x in vis.values()]
