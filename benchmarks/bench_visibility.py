@@ -16,6 +16,8 @@ import statistics
 import time
 from pathlib import Path
 
+import numpy as np
+
 PROMPTS = Path(__file__).resolve().parent / "scenebench" / "prompts.jsonl"
 
 
@@ -25,7 +27,7 @@ def run(limit: int | None = None, log=print, **build_kw) -> dict:
     rows = [json.loads(line) for line in PROMPTS.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = rows[:limit] if limit else rows
     bl_scene = scene_io.fresh_scene(visibility.REFERENCE)
-    scenes, shares, minima, build_s, measure_s, hidden_ids, cam_s = 0, [], [], [], [], [], []
+    scenes, shares, minima, build_s, measure_s, hidden_ids, cam_s, cam_ids = 0, [], [], [], [], [], [], []
     for row in rows:
         scene = lexicon.analyze(row["prompt"]).draft_scene()
         if scene is None:
@@ -33,6 +35,7 @@ def run(limit: int | None = None, log=print, **build_kw) -> dict:
         t0 = time.perf_counter()
         res = builder.build_scene(scene, bl_scene, resolution=visibility.REFERENCE, **build_kw)
         cam_s.append(res.camera_s)
+        cam_ids.append(row["id"])
         t1 = time.perf_counter()
         vis = visibility.measure_scene(bl_scene, visibility.REFERENCE)
         measure_s.append(time.perf_counter() - t1)
@@ -52,6 +55,7 @@ def run(limit: int | None = None, log=print, **build_kw) -> dict:
             "measure_s_max": round(max(measure_s), 4) if measure_s else None,
             "camera_search_s_median": round(statistics.median(cam_s), 4) if cam_s else None,
             "camera_search_s_max": round(max(cam_s), 4) if cam_s else None,
+            "camera_search_slowest": cam_ids[int(np.argmax(cam_s))] if cam_s else None,
             "hidden": hidden_ids}
 
 

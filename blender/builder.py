@@ -381,10 +381,11 @@ def _add_camera(coll, scene: Scene, lay, bl_scene, created: _Created, resolution
     view = hints.view if hints else None
     zoom = hints.zoom if hints and hints.zoom else 1.0
     if roots and len(roots) <= SEARCH_MAX:
-        choice = camera_mod.choose_view(pts, roots, view, lens, w / max(h, 1), zoom)
-        loc, rot = choice.location, choice.rotation
+        choice = camera_mod.choose_view(pts, roots, view, lens, w / max(h, 1), zoom,
+                                        lens_given=bool(hints and hints.lens))
+        loc, rot, lens = choice.location, choice.rotation, choice.lens
         base = camera_mod.VIEWS.get(view, camera_mod.VIEWS[None])
-        if view is not None and tuple(choice.angles) != tuple(base):  # (a raised aim alone is no change)
+        if view is not None and not choice.hint_shows_all and tuple(choice.angles) != tuple(base):
             warnings.append(f"camera: the view {view!r} as asked hides something named; moved to azimuth "
                             f"{choice.angles[0]:.0f} deg, elevation {choice.angles[1]:.0f} deg, which shows more")
     else:   # thousands of things: the hinted view (the search would cost more than it can gain)

@@ -34,7 +34,7 @@ along its view direction flattened onto the ground.
 * in_front_of / behind: the same on depth (in front = closer to the camera).
 * on: every A rests on some B: its base is within B's upper part (between
   25 % of B's height and B's top + tolerance) and its XY centre lies inside
-  B's footprint.
+  B's footprint; or it so rests on another A that does (a pile on B).
 * under: every A has its XY centre inside some B's footprint, and A's top
   is below B's top.
 * near: the XY gap between A and B is at most max(3 m, half the longest side).
@@ -314,7 +314,13 @@ def relation_holds(rel: str, A: Group, B: Group, C: Group | None = None) -> tupl
         ok = _before(first.d, second.d)
         return ok, f"depth: A {A.d[0]:.2f}..{A.d[1]:.2f}, B {B.d[0]:.2f}..{B.d[1]:.2f}"
     if rel == "on":
-        bad = [a.name for a in A.things if not any(_rests_on(a, b) for b in B.things if b is not a)]
+        held = [a for a in A.things if any(_rests_on(a, b) for b in B.things if b is not a)]
+        grew = True
+        while grew:     # a pile: one of A resting on another of A that rests on B
+            more = [a for a in A.things if a not in held and any(_rests_on(a, h) for h in held)]
+            held += more
+            grew = bool(more)
+        bad = [a.name for a in A.things if a not in held]
         return not bad, ("every one rests on top" if not bad else f"not resting on top: {', '.join(bad[:4])}")
     if rel == "under":
         bad = [a.name for a in A.things

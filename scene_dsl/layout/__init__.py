@@ -35,6 +35,9 @@ behind       F(A).min_y >= F(B).max_y, same X condition.
 on           every member a has ``a.support`` = a member b of B, B's kind has a
              top surface, a.z == top(b), and a's XY centre lies inside b's
              footprint (closed). Members are spread over B's members in turn.
+             A member that finds no free spot side by side is stacked: its
+             ``support`` is then a member of its own group A (whose kind has a
+             top surface) resting on b, directly or stacked, with the same test.
 under        every member a has a member b of B with a's XY centre inside b's
              footprint, a.z <= b.z and a.z + a.height <= b.z + b.height.
              ``a.under`` names b. (Under-items rest on the ground.)

@@ -23,6 +23,9 @@ from .geometry import (BETWEEN_MIN, CLEAR, DIR_GAP_MAX, DIR_GAP_MIN, DIRECTIONAL
 from .verify import check, group_ends
 
 
+SEEN_PAST = 0.35    # tan(~20 deg): how far past a target's corner a camera turned a little still looks
+
+
 class _Ent:
     """One scene entry as the solver sees it.
 
@@ -37,12 +40,13 @@ class _Ent:
     union of their footprints; core: a rectangle their final footprints surely
     cover (bbox unless it turns to face something); placed, has_facing; ring_inner: the free radius inside a ring
     arrangement; reserved: ground-grid ids of the square kept free for a ring
-    around it; solid: ground-grid ids of its group's bounding box.
+    around it; solid: ground-grid ids of its group's bounding box; opening: where the middle of a
+    group split round a target it stands behind lies, from the group's centre (``split_behind``).
     """
 
     __slots__ = ("index", "id", "kind", "spec", "count", "scale", "width", "depth", "height", "rotation",
                  "explicit_rotation", "position", "arrangement", "relations", "members", "bbox", "placed",
-                 "has_facing", "reserved", "core", "ring_inner", "mode", "solid")
+                 "has_facing", "reserved", "core", "ring_inner", "mode", "solid", "opening")
 
     def ref(self):
         """Reference point: centre of the bounding box of the members' base centres."""
@@ -133,6 +137,7 @@ class _Solver:
         self.entities: list[_Ent] = []
         self.by_id: dict[str, _Ent] = {}
         self.around_of: dict[int, list[_Ent]] = {}  # entity index -> entities placed around it
+        self.member_height: dict[str, float] = {}  # placed instance name -> its height
         self.on_items: dict[str, list[_Member]] = {}  # support instance name -> members on it
         self.reserved_ids: set[int] = set()  # ground ids of squares kept free for rings
         self.between_room: dict[tuple[int, int], float] = {}  # (index, index) -> gap to keep between them
@@ -202,6 +207,7 @@ class _Solver:
             E.core = None
             E.ring_inner = 0.0
             E.mode = None
+            E.opening = 0.0
             self.entities.append(E)
             if E.id in self.by_id:
                 self.warn(f"{E.id}: duplicate id; relations to it use the first one")
@@ -300,7 +306,9 @@ class _Solver:
         # cluster / scatter: jittered hex packing in a wide ellipse
         loose = mode == "scatter"
         rand_yaw = not E.explicit_rotation and not E.has_facing and E.spec.category in ("nature", "creature")
-        pitch = 2 * circ * (1.7 if loose else 1.25) + (0.4 if loose else 0.2)
+        # (the spacing grows with the size: small things such as flowers stay a tight bed, seen in the
+        # picture at a size that still shows them)
+        pitch = 2 * circ * (1.7 if loose else 1.25) + min(0.4 if loose else 0.2, circ)
         # jitter limited so neighbours' footprints (half extents <= circ) never meet,
         # along the row and between hex rows (0.866 pitch apart)
         jx = max(0.0, 0.5 * (pitch - 2 * circ) - 0.01)
@@ -378,6 +386,8 @@ class _Solver:
 
     def set_boxes(self, E: _Ent) -> None:
         ms = E.members
+        for m in ms:
+            self.member_height[m.name] = E.height
         if not ms:
             return
         E.bbox = union_rect(m.rect() for m in ms)
@@ -450,6 +460,10 @@ class _Solver:
             if r[1] == "around":
                 return self.place_around(E, r)
         offs = self.arrange(E)
+        behind = next((r[2] for r in rels if r[1] == "behind"), None)
+        if behind is not None and E.count >= 2 and not any(r[1] in ("left_of", "right_of", "between")
+                                                            for r in rels):
+            offs = self.split_behind(E, offs, behind)
         # a ring's inside is a courtyard: nothing else is put there
         block = _Block(offs, E.ring_inner * 0.7, self.shrink(E))
         reserve = 0.0
@@ -524,11 +538,36 @@ class _Solver:
         its X interval, so "behind" holds) and shows past it from the camera. Sides alternate by the
         entity's index, so two things behind one house go to different sides."""
         k0, _l0, k1, _l1 = T.core
+        if E.opening:           # split round the target: the opening goes straight behind it
+            return 0.5 * (k0 + k1) - E.opening
         if k1 - k0 <= 2 * cw:   # the target is narrower than the group: it hides little of it
             return 0.5 * (k0 + k1)
         side = 1 if E.index % 2 == 0 else -1
         edge = k1 if side > 0 else k0
         return edge + side * max(0.0, 0.5 * cw - 0.05)
+
+    def split_behind(self, E: _Ent, offs: list[list[float]], T: _Ent) -> list[list[float]]:
+        """A group behind a target wider than its members opens in the middle: its left half stands in a
+        loose row out from the target's left edge, its right half out from the right edge (each member
+        keeps its depth offset), so that every member shows beside the target from the front; the group
+        still spans the target's X interval, so behind holds. ``E.opening`` says where the middle is."""
+        k0, l0, k1, l1 = T.core
+        half_w = 0.5 * (k1 - k0)
+        if half_w <= max(o[3] for o in offs):
+            return offs
+        open_by = CLEAR + SEEN_PAST * (l1 - l0)     # a camera a little to one side still sees past the corner
+        order = sorted(range(len(offs)), key=lambda i: offs[i][0])
+        left, right = order[:len(order) // 2][::-1], order[len(order) // 2:]
+        out = [list(o) for o in offs]
+        reach = []
+        for side, members in ((-1, left), (1, right)):
+            x = half_w + open_by
+            for i in members:
+                out[i][0] = side * (x + offs[i][3])
+                x += 2 * offs[i][3] + ROW_GAP
+            reach.append(x - ROW_GAP)
+        E.opening = 0.5 * (reach[0] - reach[1])     # the group's box is centred; the opening is off by this
+        return out
 
     def find_spot(self, E: _Ent, block: _Block, rels) -> tuple[float, float]:
         R, prefs, dirs = self.dir_constraints(E, block, rels)
@@ -657,6 +696,8 @@ class _Solver:
             k = self.rng.randrange(3)
             sides = sides[k:3] + sides[:k] + ["N"]
         fr = (0.0, -0.5, 0.5, -1.0, 1.0)
+        if 2 * max(bw, bh) < 0.25 * min(x1 - x0, y1 - y0):
+            fr = (-1.0, -0.5, 0.0, 0.5, 1.0)   # a small thing beside a big one: at its front corner, in view
         outward = {"W": (-1, 0), "E": (1, 0), "S": (0, -1), "N": (0, 1)}
         for g in gaps + (None,):
             swept = g is None   # last pass: slide outward from the closest spots
@@ -688,7 +729,7 @@ class _Solver:
                           (x0 - gd - bw, y1 + gd + bh), (x1 + gd + bw, y1 + gd + bh)]
             for x, y in cands:
                 if inR(x, y) and rect_gap(self.final_rect(E, block, x, y), tc) <= lim - 1e-6 \
-                        and self.free(block, x, y, ign):
+                        and self.free(block, x, y, ign) and not self.hides(E, block, x, y):
                     return x, y
         # a crowded target: spots on a grid (at most ~13 x 13) within the limit, nearest first
         reach = lim + max(bw, bh)
@@ -707,6 +748,20 @@ class _Solver:
             if rect_gap(self.final_rect(E, block, x, y), tc) <= lim - 1e-6 and self.free(block, x, y, ign):
                 return x, y
         return None
+
+    def hides(self, E: _Ent | None, block: _Block, x: float, y: float) -> bool:
+        """Would E's group at (x, y) stand right in front (toward -Y, the camera) of a clearly lower
+        thing already on the ground, across its centre, so that the picture loses it?"""
+        if E is None:
+            return False
+        h = E.height
+        x0, x1, yb = x - block.bw, x + block.bw, y + block.bh
+        for i in self.ground.query(x0, yb, x1, yb + 2.0 * h):
+            m = self.ground.owner[i]
+            if (isinstance(m, _Member) and m.support is None and m.y > yb and x0 < m.x < x1
+                    and self.member_height.get(m.name, h) < 0.8 * h):
+                return True
+        return False
 
     def between_spot(self, E: _Ent, block: _Block, T: _Ent, T2: _Ent, inR, soft=False):
         if T is T2 and len(T.members) >= 2:
@@ -749,6 +804,7 @@ class _Solver:
         members = []
         too_big = False
         full = False
+        stacked = 0
         lhx, lhy = _rot_half(E.width, E.depth, E.rotation)   # footprint in the support's own frame
         if E.has_facing:
             lhx = lhy = 0.5 * math.hypot(E.width, E.depth)
@@ -781,6 +837,14 @@ class _Solver:
                         break
                 if x is None:
                     self.surface_scan_from[key] = len(cands)
+                    base = self.stack_base(E, members, s.name)
+                    if base is not None:      # no free spot side by side: onto the lowest of its own pile
+                        m = _Member(names[k], k, base.x, base.y, base.z + E.spec.top * E.height, base.rotation,
+                                    base.hx, base.hy, support=base.name)
+                        self.on_items.setdefault(base.name, []).append(m)
+                        members.append(m)
+                        stacked += 1
+                        continue
                     full = True
                     x, y = s.x, s.y
             m = _Member(names[k], k, x, y, z, rot, hx, hy, support=s.name)
@@ -793,9 +857,27 @@ class _Solver:
         elif full:
             self.warn(f"{E.id} on {T.id}: not enough free room on its top; overlaps what is already there",
                       (E.index, j))
+        if stacked:
+            self.warn(f"{E.id} on {T.id}: not enough free room on its top for all {E.count} side by side; "
+                      f"{stacked} stacked on the others", (E.index, j))
         E.members = members
         E.placed = True
         self.set_boxes(E)
+
+    def stack_base(self, E: _Ent, members: list[_Member], support: str) -> _Member | None:
+        """The top of the lowest pile of E's own members resting (directly or stacked) on ``support``, when
+        E's kind has a flat top to stack another on (ties: the first placed); None otherwise."""
+        if E.spec.top is None or E.has_facing or not members:
+            return None
+        names = {m.name: m for m in members}
+
+        def rests_on(m):
+            while m.support in names:
+                m = names[m.support]
+            return m.support == support
+        under = {m.support for m in members}
+        tops = [m for m in members if m.name not in under and rests_on(m)]
+        return min(tops, key=lambda m: m.z) if tops else None
 
     def _surface_cands(self, s: _Member, shw: float, shh: float, hx: float, hy: float):
         """Points on s's top (in its rotated frame) where an item of local half size hx, hy fits."""

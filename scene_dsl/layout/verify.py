@@ -57,7 +57,7 @@ def check(scene, layout: Layout) -> list[tuple[int, int, str]]:
             if typ == "between" and t2 == t and len(B) >= 2:
                 pb, pc = group_ends([(p.position[0], p.position[1]) for p in B])
             msg = _check_one(typ, e, A, fa, B, fb, groups.get(t2) if t2 else None, boxes.get(t2) if t2 else None,
-                             pb, pc, tops.get(t))
+                             pb, pc, tops.get(t), tops.get(e.id))
             if msg:
                 out.append((i, j, f"{e.id} {typ} {t}{(' and ' + t2) if typ == 'between' and t2 else ''}: "
                                   f"not satisfied ({msg})"))
@@ -81,7 +81,7 @@ def ref_point(ps) -> tuple[float, float]:
     return 0.5 * (min(xs) + max(xs)), 0.5 * (min(ys) + max(ys))
 
 
-def _check_one(typ, e, A, fa, B, fb, C, fc, pb, pc, top_b=None) -> str | None:
+def _check_one(typ, e, A, fa, B, fb, C, fc, pb, pc, top_b=None, top_a=None) -> str | None:
     if typ in DIRECTIONAL:
         if typ == "left_of":
             if fa[2] > fb[0] + EPS:
@@ -103,12 +103,16 @@ def _check_one(typ, e, A, fa, B, fb, C, fc, pb, pc, top_b=None) -> str | None:
             return f"it is {_fmt(lat)} m off to the side"
         return None
     if typ == "on":
-        top = top_b
-        if top is None:
+        if top_b is None:
             return f"a {B[0].kind} has no top surface"
         names = {p.name: p for p in B}
+        own = {p.name: p for p in A}
         for a in A:
-            b = names.get(a.support)
+            b, top = names.get(a.support), top_b
+            if b is None and a.support in own and a.support != a.name:   # stacked on one of its own group,
+                b, top = own[a.support], top_a                             # which is checked in its turn
+                if top is None:
+                    return f"{a.name} is stacked on {b.name}, which has no top surface"
             if b is None:
                 return f"{a.name} does not rest on it"
             z = b.position[2] + top * b.size[2]

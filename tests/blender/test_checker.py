@@ -223,3 +223,16 @@ def test_a_broader_kind_is_met_by_its_sub_kinds_unless_an_exact_one_is_there(bl_
         {"type": "count", "kind": "chair", "n": 1}, {"type": "color", "kind": "chair", "color": "blue"},
         {"type": "count", "kind": "tower", "n": 1}], plausibility=False)
     assert [r.ok for r in report.results] == [True, True, True, True, False]
+
+
+def test_a_pile_on_a_table_is_on_it_and_a_floating_crate_is_not(bl_scene):
+    build(bl_scene, {"entities": [
+        {"id": "crate", "kind": "crate", "count": 3, "relations": [{"type": "on", "target": "table"}]},
+        {"id": "table", "kind": "table"}]})
+    crates = sorted((o for o in bl_scene.objects if o.get("worldsmith_kind") == "crate"), key=lambda o: o.location.z)
+    assert len({round(o.location.z, 3) for o in crates}) == 3           # stacked, not three in one spot
+    on = [r for r in checker.check(bl_scene, [rel("on", "crate", "table")]).results if r.name == "relation.on"]
+    assert on and on[0].ok, on
+    crates[-1].location.z += 0.5                                         # the top one now floats
+    on = [r for r in checker.check(bl_scene, [rel("on", "crate", "table")]).results if r.name == "relation.on"]
+    assert not on[0].ok and crates[-1].name in on[0].detail

@@ -66,3 +66,47 @@ def test_one_tiny_thing_and_many_things_are_framed(bl_scene):
     res = builder.build_scene(parse_scene(many), bl_scene, resolution=(480, 270), dressing="light")
     assert len(res.objects) == 600 and len(res.visibility) == 600   # (2,000: bench_visibility, bench_build)
     assert checker.check(bl_scene, []).results[0].ok          # plausible.in_view: every one inside the frame
+
+
+def _project(bl_scene, obj) -> tuple[float, float]:
+    """Image position (u, v; v down) of an object's box centre from the scene camera."""
+    view = visibility.View.from_camera(bl_scene.camera, (480, 270))
+    centre = np.array(obj.matrix_world) @ np.append(np.mean([tuple(c) for c in obj.bound_box], axis=0), 1.0)
+    u, v, _z = view.project(centre[None, :3])
+    return float(u[0]), float(v[0])
+
+
+def test_the_demo_is_seen_from_near_eye_level_with_the_horizon_off_the_middle(bl_scene):
+    doc = {"time_of_day": "sunset", "entities": [
+        {"id": "house", "kind": "house", "color": "white"},
+        {"id": "car", "kind": "car", "color": "red", "relations": [{"type": "in_front_of", "target": "house"}]},
+        {"id": "pine", "kind": "pine_tree", "count": 2, "relations": [{"type": "behind", "target": "house"}]}]}
+    res = builder.build_scene(parse_scene(doc), bl_scene, resolution=(480, 270))
+    assert all(v.visible for v in res.visibility.values()), res.visibility
+    cam = bl_scene.camera
+    pitch_down = 90.0 - np.degrees(cam.rotation_euler.x)          # degrees below the horizontal
+    _th, tv = visibility.fov_tangents(cam.data.lens, 36.0, 16 / 9)
+    horizon_v = 0.5 - 0.5 * np.tan(np.radians(pitch_down)) / tv
+    assert 0.05 < horizon_v < 0.95 and abs(horizon_v - 0.5) > 0.1, horizon_v   # in the picture, not mid-way
+    house = next(o for o in res.objects if o.name == "house")
+    assert cam.location.z < 1.2 * house.dimensions.z                # not from high above the roof
+    # relations still read true: the car in front is lower in the picture than the house behind it
+    assert _project(bl_scene, next(o for o in res.objects if o.name == "car"))[1] > _project(bl_scene, house)[1]
+
+
+def test_a_small_thing_left_of_a_big_one_gets_its_pixels_and_stays_left(bl_scene):
+    doc = {"entities": [{"id": "house", "kind": "house"},
+                        {"id": "mailbox", "kind": "mailbox", "relations": [{"type": "left_of", "target": "house"}]}]}
+    res = builder.build_scene(parse_scene(doc), bl_scene, resolution=(480, 270))
+    vis = res.visibility
+    assert vis["mailbox"].visible and vis["mailbox"].pixels >= visibility.MIN_PIXELS, vis
+    objs = {o.name: o for o in res.objects}
+    assert _project(bl_scene, objs["mailbox"])[0] < _project(bl_scene, objs["house"])[0]   # left is left
+
+
+def test_a_lens_the_scene_gives_is_kept(bl_scene):
+    doc = {"camera": {"lens": 85}, "entities": [{"id": "house", "kind": "house"},
+                                                {"id": "d", "kind": "dog", "relations": [{"type": "next_to",
+                                                                                          "target": "house"}]}]}
+    builder.build_scene(parse_scene(doc), bl_scene, resolution=(480, 270))
+    assert bl_scene.camera.data.lens == 85.0
