@@ -337,7 +337,7 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
     mentions = words_mod.fold_parts(tokens, _mentions(tokens, resolver), resolver, a.notes)
     poss = wording.possessors(tokens, [(m.start, m.end) for m in mentions])
     mentions = [m for k, m in enumerate(mentions) if k not in poss]   # "the farmer's dog": no farmer
-    mentions = wording.drop_negated(tokens, mentions, a)
+    mentions = wording.colour_words_kept(tokens, wording.drop_negated(tokens, mentions, a), _color_at)
     a.notes += [f"{tokens[m.start]}: {m.conflict}" for m in mentions if m.conflict]
     # a thing's name that opens a place's name is not a thing ("a flower garden", "a bus stop")
     mentions = [m for m in mentions if m.plural or m.explicit_count and m.count > 1

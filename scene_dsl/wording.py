@@ -215,6 +215,26 @@ def distributive(tokens: list[str], start: int, colour_at) -> list[tuple[int, st
     return groups if len(groups) >= 2 else None
 
 
+def distributive_end(tokens: list[str], start: int, colour_at) -> int:
+    """Where the colours ``distributive`` read after ``start`` end (``start`` if none)."""
+    i = start + 1
+    while i < len(tokens) and (tokens[i] in (",", "and", FILLER, ":", "one", "ones") or _GROUP.match(tokens[i])
+                               or colour_at(tokens, i)[0]):
+        i += 1
+    return i
+
+
+def colour_words_kept(tokens: list[str], mentions: list, colour_at) -> list:
+    """Mentions without the colour words a distributive list uses ("two tents, one green and one
+    orange": the orange is a colour there, not the fruit)."""
+    drop = set()
+    for m in mentions:
+        if (m.plural or m.count > 1) and distributive(tokens, m.end, colour_at):
+            end = distributive_end(tokens, m.end, colour_at)
+            drop |= {id(o) for o in mentions if m.end < o.start < end and colour_at(tokens, o.start)[0]}
+    return [m for m in mentions if id(m) not in drop]
+
+
 def shared_subject(gap: list[str], modifiers: set[str]) -> bool:
     """True when the tokens between two mentions only join them ("and", "and a", "and two red"):
     the second's relation is a predicate shared by both."""

@@ -4,6 +4,11 @@
 silhouette and 200 px at 480x270 from ``scene.camera``, measured on the geometry by
 ``blender.visibility`` (ray casting, exactly an object-index pass at that resolution). Entities that a
 prompt asked for and the picture hides fail a user even when every relation holds.
+
+"Named" is what the prompt named: the roots that carry ``worldsmith_requested`` (the user's words).
+What a place implies ("a park": its flowers) or a model adds is not named and is not judged here (the
+camera still tries to show it); a scene with no requested words at all (a model writing alone) is
+judged on every root.
 """
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ def visible_result(bl_scene, result_type):
     if bl_scene.camera is None:
         return result_type(NAME, False, "the scene has no camera")
     vis = visibility.measure_scene(bl_scene, visibility.REFERENCE)
+    named = {k: v for k, v in vis.items() if bl_scene.objects[v.name].get("worldsmith_requested")}
+    vis = named or vis
     hidden = [v for v in vis.values() if not v.visible]
     kinds = sorted({str(bl_scene.objects[v.name].get("worldsmith_kind", "")) for v in hidden})
     shares = sorted(v.share for v in vis.values())

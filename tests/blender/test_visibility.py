@@ -110,3 +110,24 @@ def test_a_lens_the_scene_gives_is_kept(bl_scene):
                                                                                           "target": "house"}]}]}
     builder.build_scene(parse_scene(doc), bl_scene, resolution=(480, 270))
     assert bl_scene.camera.data.lens == 85.0
+
+
+def test_scenebench_judges_the_things_the_prompt_named(bl_scene):
+    import json
+    import math
+
+    from worldsmith.benchmarks.scenebench import checker
+    from worldsmith.benchmarks.scenebench.visible import visible_result
+
+    def judged(dog_named: bool):
+        doc = json.loads(SCENE)
+        for e in doc["entities"]:
+            if e["id"] != "dog" or dog_named:
+                e["requested"] = e["id"]
+        builder.build_scene(parse_scene(json.dumps(doc)), bl_scene, resolution=(480, 270))
+        cam = bl_scene.camera        # straight in front of the house, the dog behind it
+        cam.location, cam.rotation_euler, cam.data.lens = (2.0, -25.0, 1.6), (math.pi / 2, 0, 0), 35.0
+        return visible_result(bl_scene, checker.Result)
+
+    assert not judged(True).ok and "dog" in judged(True).detail
+    assert judged(False).ok          # a thing nobody named (a place's flowers) is not judged

@@ -177,3 +177,9 @@ def test_neither_nor_and_denied_colours():
 def test_another_language_gets_a_clear_note(prompt):
     assert any("does not look like English" in n for n in lexicon.analyze(prompt).notes)
     assert not any("English" in n for n in lexicon.analyze("a house by the lake at the end of the day").notes)
+
+
+def test_a_colour_a_kind_also_names_is_a_colour_in_a_distributive_list():
+    d = read("two tents, one green and one orange")
+    assert [(x.kind, x.count, x.color) for x in d.values()] == [("tent", 1, "green"), ("tent", 1, "orange")]
+    assert [x.kind for x in read("an orange and an apple on a table").values()] == ["orange", "apple", "table"]
