@@ -285,6 +285,7 @@ def _add(loaded: dict, origin: str) -> None:
         taken_by_new.update(own)
         new[name] = replace(spec, synonyms=own)
     words = names | taken_by_new
+    words |= {w + s for w in names for s in ("s", "es")}     # "stools" goes with "stool" to the stool recipe
     for name, spec in list(KINDS.items()):
         if words & set(spec.synonyms):
             KINDS[name] = replace(spec, synonyms=tuple(w for w in spec.synonyms if w not in words))

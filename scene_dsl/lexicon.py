@@ -177,6 +177,9 @@ def _match_kind(tokens: list[str], i: int) -> tuple[str | None, int, bool]:
     return None, 0, False
 
 
+_VERB_NOUNS = {"stands", "towers", "sits", "rests", "hangs", "lies", "looms", "perches"}
+
+
 def _verb_here(tokens: list[str], i: int) -> bool:
     """An "-ing" word a kind also names, used as a verb: after a noun, before its object
     ("kids building a sandcastle"); not "a tall building", "the building a block away" needs "a" first."""
@@ -194,7 +197,10 @@ def _mentions(tokens: list[str], resolver: words_mod.Resolver | None = None) -> 
     i = 0
     while i < len(tokens):
         kind, n, plural = _match_kind(tokens, i)
-        if kind is None or n == 1 and _verb_here(tokens, i):
+        if kind is None or n == 1 and (_verb_here(tokens, i) or tokens[i] in _VERB_NOUNS and found
+                                       and found[-1].end == i and not found[-1].plural
+                                       and found[-1].start > 0 and tokens[found[-1].start - 1] in ("a", "an", "the")):
+            # "a lighthouse stands on the point": a singular subject's verb, not market stands
             i += 1
             continue
         # plural words that are their own lexicon entries ("trees", "people")
@@ -352,8 +358,8 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
     ground = _find_phrase(masked, GROUND_WORDS)
     weather = sorted({t for t in masked if t in WEATHER}, key=masked.index)
     if weather:
-        a.notes.append(f"the prompt's weather ({', '.join(weather)}) is not drawn: Worldsmith builds no rain, "
-                       f"fog, wind or falling snow" + (" (the ground is snowy)" if ground == "snow" else ""))
+        a.notes.append(f"the prompt's weather or effects ({', '.join(weather)}) are not drawn: Worldsmith builds no "
+                       f"rain, fog, wind, smoke or waves" + (" (the ground is snowy)" if ground == "snow" else ""))
     # entities: a repeated kind with "the" (or no count and no colour) is the same entity
     by_kind: dict = {}
     for m in mentions:

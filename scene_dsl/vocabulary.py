@@ -84,7 +84,9 @@ OBJECTLESS = [
 # in a note so it does not vanish silently; falling snow still makes the ground snowy (GROUND_WORDS)
 WEATHER = ("rain", "raining", "rainy", "drizzle", "drizzling", "downpour", "pouring", "storm", "stormy",
            "thunderstorm", "thunder", "lightning", "fog", "foggy", "mist", "misty", "haze", "hazy", "wind",
-           "windy", "snowing", "snowfall", "blizzard", "hail", "hailing", "sleet", "overcast", "drizzly")
+           "windy", "snowing", "snowfall", "blizzard", "hail", "hailing", "sleet", "overcast", "drizzly",
+           # effects drawn by no kind either
+           "smoke", "steam", "waves", "spray", "dust", "sparks", "splash", "ripples", "rainbow")
 CORRECTION = re.compile(r"(?:\bno wait\b|\bno,|\bi mean\b|\bactually,|\bscratch that\b|\bcorrection:|\bsorry,)",
                         re.IGNORECASE)
 ARRANGEMENT_WORDS = {"row": "row", "line": "row", "lined": "row", "grid": "grid", "circle": "ring",

@@ -31,7 +31,12 @@ _IDIOMS = [
     ("half dozen", "6"), ("a baker 's dozen", "13"), ("baker 's dozen", "13"), ("a couple dozen", "24"),
     ("a couple of dozen", "24"), ("a score of", "20"), ("a handful of", "several"),
     ("a stack of", "several"), ("a pile of", "several"), ("a heap of", "several"), ("a bunch of", "several"),
-    ("stacks of", "many"), ("piles of", "many"), ("heaps of", "many"), ("a bundle of", "several"), ("a quartet of", "4"),
+    ("stacks of", "many"), ("piles of", "many"), ("heaps of", "many"), ("a bundle of", "several"),
+    # collective nouns: "a family of ducks", "a flock of sheep", "a herd of cows"
+    ("a family of", "several"), ("a flock of", "many"), ("a herd of", "many"), ("a pack of", "several"),
+    ("a school of", "many"), ("a swarm of", "many"), ("a pod of", "several"), ("a troop of", "several"),
+    ("a litter of", "several"), ("a gaggle of", "several"), ("a colony of", "many"), ("a fleet of", "several"),
+    ("a crowd of", "many"), ("a team of", "several"), ("a row of", "several"), ("a line of", "several"), ("a quartet of", "4"),
     ("a quintet of", "5"), ("a sextet of", "6"), ("a septet of", "7"), ("an octet of", "8"),
 ]
 _MULT = {"dozen": 12, "dozens": 12, "score": 20}

@@ -77,7 +77,8 @@ NOT_THINGS = {"scene", "view", "picture", "image", "photo", "render", "shot", "l
               "raining", "drizzle", "drizzling", "downpour", "storm", "thunderstorm", "thunder", "lightning",
               "snowing", "snowfall", "blizzard", "hail", "hailing", "sleet", "haze", "other", "another", "each",
               "highway", "motorway", "freeway", "avenue", "boulevard", "alley", "alleyway", "crossroads",
-              "intersection", "end", "beginning", "seafront", "waterfront", "promenade", "hilltop", "mountaintop", "treetops"} | EVENTS
+              "intersection", "end", "beginning", "smoke", "steam", "waves", "spray", "dust", "sparks", "splash",
+              "ripples", "rainbow", "hall", "hallway", "corridor", "lobby", "point", "seafront", "waterfront", "promenade", "hilltop", "mountaintop", "treetops"} | EVENTS
 NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "dozen", "single", "lone", "pair",
                 "couple", "few", "several", "many", "some", "multiple", "numerous", "lots", "both"}
@@ -379,6 +380,13 @@ def fold_parts(tokens: list[str], mentions: list, resolver: Resolver, notes: lis
             owner.requested = f"{owner.requested} with {' '.join(tokens[m.start - len(gap) + 1:m.end])}"
             notes.append(f"{' '.join(tokens[m.start:m.end])!r} is read as part of the {owner.requested.split(' with ')[0]}"
                          f" ({owner.kind} has it), not as a thing of its own")
+            continue
+        # "a cabin in the woods, smoke rising from the chimney": the chimney is the cabin's
+        part_owner = next((o for o in reversed(out) if resolver.part_of(o.kind, tuple(tokens[m.start:m.end]))),
+                          None) if m.start > 0 and tokens[m.start - 1] == "the" else None
+        if part_owner is not None:
+            notes.append(f"{' '.join(tokens[m.start:m.end])!r} is read as part of the {part_owner.requested}"
+                         f" ({part_owner.kind} has it), not as a thing of its own")
             continue
         out.append(m)
     return out

@@ -49,7 +49,7 @@ def test_heaps_and_idioms_keep_their_noun(prompt, kind, count):
 def test_weather_is_named_not_built():
     a = lexicon.analyze("a barn and a tractor, raining at dusk")
     assert [d.kind for d in a.entities] == ["barn", "tractor"] and a.time_of_day == "dusk"
-    assert any("weather (raining)" in n for n in a.notes)
+    assert any("weather or effects (raining)" in n for n in a.notes)
     a = lexicon.analyze("a snowman in front of a log cabin, snowing")
     assert a.ground == "snow" and [d.kind for d in a.entities] == ["snowman", "house"]
     assert any("snowing" in n and "not drawn" in n for n in a.notes)
@@ -183,3 +183,14 @@ def test_a_colour_a_kind_also_names_is_a_colour_in_a_distributive_list():
     d = read("two tents, one green and one orange")
     assert [(x.kind, x.count, x.color) for x in d.values()] == [("tent", 1, "green"), ("tent", 1, "orange")]
     assert [x.kind for x in read("an orange and an apple on a table").values()] == ["orange", "apple", "table"]
+
+
+def test_collectives_effects_definite_parts_and_singular_verbs():
+    assert [(d.kind, d.count) for d in read("a family of ducks crossing a road").values()] == [("duck", 4)]
+    assert read("a flock of sheep on a hill")["sheep"].count >= 4
+    a = lexicon.analyze("a cozy cabin in the woods, smoke rising from the chimney, with a pickup parked beside it")
+    assert [d.kind for d in a.entities] == ["house", "truck"] and a.entities[1].relations == [("next_to", "house", None)]
+    assert any("smoke" in n and "not drawn" in n for n in a.notes) and any("'chimney'" in n for n in a.notes)
+    assert [d.kind for d in lexicon.analyze("a lighthouse stands tall on the rocky point").entities] == ["lighthouse"]
+    assert "market_stall" in [d.kind for d in lexicon.analyze("a market with fruit stands").entities]
+    assert read("a counter and six stools")["stool"].count == 6
