@@ -177,30 +177,13 @@ def _match_kind(tokens: list[str], i: int) -> tuple[str | None, int, bool]:
     return None, 0, False
 
 
-_VERB_NOUNS = {"stands", "towers", "sits", "rests", "hangs", "lies", "looms", "perches"}
-
-
-def _verb_here(tokens: list[str], i: int) -> bool:
-    """An "-ing" word a kind also names, used as a verb: after a noun, before its object
-    ("kids building a sandcastle"); not "a tall building", "the building a block away" needs "a" first."""
-    w = tokens[i]
-    if not w.endswith("ing") or i == 0 or i + 1 >= len(tokens):
-        return False
-    before, after = tokens[i - 1], tokens[i + 1]
-    return (after in words_mod.DETERMINERS or after in NUMBERS) and not (
-        before in words_mod.DETERMINERS or before in NUMBERS or before in words_mod.ADJECTIVES
-        or before in SIZES or before in colors.CSS_COLORS or before in _STOP or before in BREAKS)
-
-
 def _mentions(tokens: list[str], resolver: words_mod.Resolver | None = None) -> list[Mention]:
     found: list[Mention] = []
     i = 0
     while i < len(tokens):
         kind, n, plural = _match_kind(tokens, i)
-        if kind is None or n == 1 and (_verb_here(tokens, i) or tokens[i] in _VERB_NOUNS and found
-                                       and found[-1].end == i and not found[-1].plural
-                                       and found[-1].start > 0 and tokens[found[-1].start - 1] in ("a", "an", "the")):
-            # "a lighthouse stands on the point": a singular subject's verb, not market stands
+        if kind is None or n == 1 and wording.verb_here(tokens, i, found[-1] if found else None,
+                                                        NUMBERS, SIZES, _STOP | BREAKS):
             i += 1
             continue
         # plural words that are their own lexicon entries ("trees", "people")
@@ -397,6 +380,7 @@ def analyze(prompt: str, resolver: words_mod.Resolver | None = None) -> Analysis
     _relations(tokens, mentions, a)
     wording.apply(tokens, mentions, a.entities, _color_at, _MODIFIERS, Draft)   # shared predicates, scenery...
     a.masked = masked
+    wording.predicate_colours(tokens, mentions, a.entities, _color_at)
     a.notes += wording.count_notes(a.entities) + wording.negated_colours(tokens, mentions, a.entities, _color_at)
     for rel_phrase, rel in REL_PHRASES:
         if f" {rel_phrase} " in " " + " ".join(tokens) + " ":

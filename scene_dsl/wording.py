@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from . import places, words as words_mod
+from . import colors, places, words as words_mod
 
 FILLER = "_"
 BACK, FORE = "<back>", "<fore>"
@@ -129,6 +129,24 @@ def negated_colours(tokens: list[str], mentions, entities: list, colour_at) -> l
             d.color = "gray" if colour not in ("gray", "grey", "silver") else "white"
             notes.append(f"the prompt says the {d.kind.replace('_', ' ')} is not {colour}; making it {d.color}")
     return notes
+
+
+_BE = {"is", "are", "was", "were", "all", "both", "painted", "coloured", "colored", "look", "looks", "be"}
+
+
+def predicate_colours(tokens: list[str], mentions, entities: list, colour_at) -> None:
+    """"a table with four chairs, the chairs are red": a colour said of a thing after it (in place)."""
+    starts = {m.start for m in mentions}
+    for m in mentions:
+        j = m.end
+        if j >= len(tokens) or tokens[j] not in ("is", "are", "was", "were"):
+            continue
+        while j < len(tokens) and tokens[j] in _BE:
+            j += 1
+        colour, used = colour_at(tokens, j)
+        d = entities[m.entity]
+        if colour and d.color is None and j + used not in starts:
+            d.color = colour
 
 
 def count_notes(entities: list) -> list[str]:
@@ -309,3 +327,23 @@ def object_gap(gap: list[str]) -> bool:
     kind_words = words_mod.kind_words()
     return not any(t in (",", ".", ";", ":", "?", "!", "with") or t in _SCENE_NOUNS and t not in kind_words
                    for t in gap)
+
+
+_VERB_NOUNS = {"stands", "towers", "sits", "rests", "hangs", "lies", "looms", "perches"}
+
+
+def verb_here(tokens: list[str], i: int, prev, numbers, sizes, stops) -> bool:
+    """Whether the kind word at ``tokens[i]`` is a verb here. An "-ing" word after a noun, before
+    its object ("kids building a sandcastle"; not "a tall building"); or a singular subject's verb
+    right after it ("a lighthouse stands on the point"; not "fruit stands"). ``prev``: the mention
+    before, if any."""
+    w = tokens[i]
+    if w in _VERB_NOUNS:
+        return (prev is not None and prev.end == i and not prev.plural and prev.start > 0
+                and tokens[prev.start - 1] in ("a", "an", "the"))
+    if not w.endswith("ing") or i == 0 or i + 1 >= len(tokens):
+        return False
+    before, after = tokens[i - 1], tokens[i + 1]
+    return (after in words_mod.DETERMINERS or after in numbers) and not (
+        before in words_mod.DETERMINERS or before in numbers or before in words_mod.ADJECTIVES
+        or before in sizes or before in colors.CSS_COLORS or before in stops)

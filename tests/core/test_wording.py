@@ -194,3 +194,11 @@ def test_collectives_effects_definite_parts_and_singular_verbs():
     assert [d.kind for d in lexicon.analyze("a lighthouse stands tall on the rocky point").entities] == ["lighthouse"]
     assert "market_stall" in [d.kind for d in lexicon.analyze("a market with fruit stands").entities]
     assert read("a counter and six stools")["stool"].count == 6
+
+
+def test_a_colour_said_of_a_thing_after_it():
+    assert read("a table with four chairs, the chairs are red")["chair"].color == "red"
+    d = read("the car is blue and the house is white")
+    assert (d["car"].color, d["house"].color) == ("blue", "white")
+    d = read("a cat is on a red sofa")
+    assert (d["cat"].color, d["sofa"].color) == (None, "red")
