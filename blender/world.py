@@ -37,7 +37,7 @@ class Light:
 
 TIMES: dict[str, Light] = {
     # elevation, azimuth, sun W/m^2, sun colour, sky strength, sky's sun elevation, sun angle, exposure
-    "dawn": Light(9.0, 115.0, 3.4, "#ffb07a", 0.26, 7.0, 4.0, 0.55),       # cool-pink sky, peach sun
+    "dawn": Light(9.0, 115.0, 3.4, "#ffb07a", 0.22, 7.0, 4.0, 0.4),       # cool-pink sky, peach sun
     "morning": Light(28.0, 140.0, 2.6, "#fff0dc", 0.18, 28.0, 3.0, 0.15),
     "noon": Light(62.0, 205.0, 2.6, "#fffaf4", 0.14, 62.0, 2.5, 0.0),
     "afternoon": Light(38.0, 235.0, 2.6, "#fff1dc", 0.18, 38.0, 3.0, 0.1),

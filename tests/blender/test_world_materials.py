@@ -156,7 +156,7 @@ def test_light_giving_kinds_light_the_dark_and_a_room_gets_a_ceiling_light(bl_sc
               if o.type == "LIGHT" and o.get("worldsmith_part") == "light"}
     rooms = [o for o in bl_scene.objects if o.get("worldsmith_role") == "fill"]
     if time_of_day == "noon":
-        assert set(lights) == {"candle"} and rooms == []   # lamps are off by day (a flame burns), the sun lights the room
+        assert set(lights) == {"candle"} and rooms == []   # lamps off by day (a flame burns)
         return
     assert set(lights) == {"lamp", "candle", "portal"}
     assert lights["candle"].data.energy < lights["lamp"].data.energy < lights["portal"].data.energy
