@@ -297,7 +297,7 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
         roots.append(obj)
         names.append(obj)
         if lighting.gives_light(spec, dark):
-            lighting.add_kind_light(coll, obj, spec, created)
+            lighting.add_kind_light(coll, obj, spec, created, dark)
     # all objects linked in one pass
     for obj in names:
         coll.objects.link(obj)

@@ -4,7 +4,10 @@ A kind that gives light (``KindSpec.light``: the catalog's lamps and fires, a re
 point light at its light height, parented to it, at dusk and night (a fire burns at any time). Its power comes
 from ``WATTS`` (or, for a kind not listed, from its height); its colour is a flame's orange for fires, else the
 colour of the kind's emissive part (a portal glows violet, a traffic light red), else warm lamplight. The lamp
-radius is a fraction of the kind's footprint, so shadows are soft.
+radius is a fraction of the kind's footprint, so shadows are soft. In the dark the thing itself casts no shadow
+(``visible_shadow`` off): its shade, bulb and logs would otherwise swallow its own light (Eevee's shadow maps
+hide a lamp inside its shade almost entirely), and the moon's shadow of a lamp is not missed. By day a fire keeps
+its shadow.
 
 A scene on a wooden floor reads as a room: at dusk and night it gets a warm ceiling light, one area light over
 the scene (``worldsmith_role = "fill"``), so the room is lit and not only the pool under a table lamp.
@@ -21,7 +24,7 @@ FIRE_KINDS = {"campfire", "fireplace", "candle", "menorah", "birthday_cake"}
 FIRE_RGB = (1.0, 0.5, 0.17)
 LAMP_RGB = (1.0, 0.78, 0.5)
 # watts of a kind's point light; the sun's 2.6 W/m^2 at noon, the moon's 0.22 at night (world.TIMES)
-WATTS = {"lighthouse": 1500.0, "street_lamp": 160.0, "campfire": 220.0, "fireplace": 120.0, "lamp": 45.0,
+WATTS = {"lighthouse": 1500.0, "street_lamp": 160.0, "campfire": 220.0, "fireplace": 120.0, "lamp": 35.0,
          "lantern": 18.0, "paper_lantern": 22.0, "candle": 4.0, "menorah": 9.0, "birthday_cake": 6.0,
          "christmas_tree": 20.0, "traffic_light": 6.0, "fireworks": 60.0, "portal": 150.0, "ufo": 200.0,
          "wizard_tower": 200.0}
@@ -52,8 +55,10 @@ def gives_light(spec: catalog.KindSpec, dark: bool) -> bool:
     return bool(spec.light) and (dark or spec.name in FIRE_KINDS)
 
 
-def add_kind_light(coll, root, spec: catalog.KindSpec, created) -> bpy.types.Object:
+def add_kind_light(coll, root, spec: catalog.KindSpec, created, dark: bool = True) -> bpy.types.Object:
     """A point light inside ``root`` (an entity of a light-giving kind), parented to it."""
+    if dark:
+        root.visible_shadow = False
     data = created.add(bpy.data.lights.new(f"WS {spec.name} light", "POINT"))
     data.energy = watts(spec)
     data.color = light_color(spec)

@@ -157,8 +157,12 @@ def test_light_giving_kinds_light_the_dark_and_a_room_gets_a_ceiling_light(bl_sc
     rooms = [o for o in bl_scene.objects if o.get("worldsmith_role") == "fill"]
     if time_of_day == "noon":
         assert set(lights) == {"candle"} and rooms == []   # lamps off by day (a flame burns)
+        assert all(o.visible_shadow for o in res.objects)   # and by day everything casts its shadow
         return
     assert set(lights) == {"lamp", "candle", "portal"}
+    # in the dark a light-giving thing does not shadow its own light (a shade would swallow it in Eevee)
+    assert {o["worldsmith_kind"]: o.visible_shadow for o in res.objects} == {
+        "lamp": False, "candle": False, "portal": False, "sofa": True}
     assert lights["candle"].data.energy < lights["lamp"].data.energy < lights["portal"].data.energy
     assert lights["lamp"].data.energy == pytest.approx(lighting.watts(catalog.get("lamp")))
     r, g, b = lights["candle"].data.color
