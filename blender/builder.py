@@ -25,7 +25,7 @@ import numpy as np
 
 from ..scene_dsl import catalog, layout as layout_mod
 from ..scene_dsl.models import Scene
-from . import assets, camera as camera_mod, dressing as dressing_mod, materials, visibility, world
+from . import assets, camera as camera_mod, dressing as dressing_mod, lighting, materials, visibility, world
 
 COLLECTION_NAME = "Worldsmith"
 TAG = "worldsmith_root"  # custom property on the collection we own
@@ -296,14 +296,15 @@ def _build(scene: Scene, bl_scene, lay: layout_mod.Layout, created: _Created, re
         obj["worldsmith_requested"] = e.requested or ""   # the prompt's words ("" when none named it)
         roots.append(obj)
         names.append(obj)
-        if spec.light and (dark or p.kind == "campfire"):
-            _add_light(coll, obj, spec, created)
+        if lighting.gives_light(spec, dark):
+            lighting.add_kind_light(coll, obj, spec, created, dark)
     # all objects linked in one pass
     for obj in names:
         coll.objects.link(obj)
     world_center = _center(lay)
     ground = world.add_ground(coll, scene.ground, world_center)
     sun = world.add_sun(coll, scene.time_of_day)
+    lighting.add_room_light(coll, scene.ground, dark, lay.placements, created)
     for obj in (ground, sun):
         created.add(obj)
         created.add(obj.data)
@@ -325,6 +326,7 @@ def _add_dressing(coll, scene: Scene, lay, level: str, camera_xy, created: _Crea
         obj = created.add(bpy.data.objects.new(f"Worldsmith {piece.name}", me))
         obj["worldsmith_role"] = "dressing"
         obj["worldsmith_dressing"] = level
+        obj.visible_shadow = piece.shadow
         coll.objects.link(obj)
 
 
@@ -334,21 +336,6 @@ def _center(lay) -> tuple[float, float]:
     xs = [p.position[0] for p in lay.placements]
     ys = [p.position[1] for p in lay.placements]
     return ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
-
-
-def _add_light(coll, root, spec: catalog.KindSpec, created: _Created) -> None:
-    is_fire = spec.name == "campfire"
-    data = created.add(bpy.data.lights.new(f"WS {spec.name} light", "POINT"))
-    data.energy = {"campfire": 150.0, "street_lamp": 300.0, "lighthouse": 1500.0}.get(spec.name, 40.0)
-    data.color = (1.0, 0.55, 0.2) if is_fire else (1.0, 0.82, 0.55)
-    data.shadow_soft_size = 0.2
-    data["worldsmith"] = True
-    light = created.add(bpy.data.objects.new(f"{root.name} light", data))
-    light.parent = root
-    at = spec.light_height if spec.light_height is not None else (0.5 if is_fire else 0.9)
-    light.location = (0.0, 0.0, spec.height * at)
-    light["worldsmith_part"] = "light"
-    coll.objects.link(light)
 
 
 def _placement_points(lay: layout_mod.Layout) -> np.ndarray:

@@ -10,6 +10,9 @@ What is chosen from what
   grass/dirt -> distant hills and a treeline; snow -> white hills and dark pines; sand -> dunes, or a sea
   horizon when the scene has boats, a lighthouse or a pier; concrete/stone -> a city skyline;
   water -> low islands; wood (an interior-like floor) -> nothing.
+* clouds, out of doors: low-poly cumulus (a few flattened puffs each) far beyond the backdrop, 0.4-8 degrees
+  above the horizon as the camera sees it; white, so the sun tints them (gold at sunset, pink at dawn, grey-blue
+  at dusk, moonlit at night); fewer at night; they cast no shadow.
 * scatter, small and instanced (many copies merged into one mesh): grass tufts, pebbles, snow drifts,
   and fallen leaves around trees; ``full`` is denser and adds the second kind of each.
 
@@ -46,6 +49,7 @@ class Piece:
     name: str
     data: mesh.MeshData
     materials: list[tuple[str, str]]     # per slot: (sRGB hex, material preset)
+    shadow: bool = True                  # casts shadows (clouds do not: they only show in the sky)
 
 
 def validate(level: str) -> str:
@@ -231,6 +235,45 @@ def _backdrop(rng, scene, level, center, radius, forward) -> list[Piece]:
     return out
 
 
+CLOUDS = {"light": (5, 9), "full": (9, 15)}      # how many (low, high), by level; at night half as many
+CLOUD_RGB = {"night": "#c4ccdc", "dusk": "#e6e9f2"}   # else white
+
+
+def _puff() -> mesh.MeshData:
+    return mesh.icosphere(1, 0.5, (0.0, 0.0, 0.0), smooth=True)
+
+
+def _clouds(rng, scene, level, center, radius, cam_xy) -> list[Piece]:
+    cam = center - np.array([0.0, 40.0]) if cam_xy is None else np.asarray(cam_xy, dtype=float)
+    fwd = center - cam
+    dist0 = max(float(np.linalg.norm(fwd)), 1.0)
+    fwd = fwd / dist0
+    lo, hi = CLOUDS[level]
+    n = int(rng.integers(lo, hi + 1))
+    if scene.time_of_day == "night":
+        n = max(2, n // 2)
+    dist = min(max(600.0, 12.0 * (dist0 + radius)), 2500.0)          # beyond the hills and skyline, within the clip
+    ang = math.atan2(fwd[1], fwd[0]) + np.radians(rng.uniform(-40.0, 40.0, n))
+    d = dist * rng.uniform(0.8, 1.4, n)
+    elev = np.radians(0.4 + 8.0 * rng.uniform(0.0, 1.0, n) ** 2)     # degrees above the horizon, most low
+    width = d * np.radians(rng.uniform(3.0, 7.0, n))                  # 3-7 degrees wide
+    xy, scale, z = [], [], []
+    for i in range(n):
+        k = int(rng.integers(4, 8))                                   # puffs in a row, the middle ones tallest
+        t = np.linspace(-0.5, 0.5, k) + rng.uniform(-0.06, 0.06, k)
+        along = np.array([-math.sin(ang[i]), math.cos(ang[i])])       # across the line of sight
+        c = cam + d[i] * np.array([math.cos(ang[i]), math.sin(ang[i])])
+        base = d[i] * math.tan(elev[i])                               # the cloud's flat base
+        for tj in t:
+            r = width[i] * rng.uniform(0.22, 0.34) * (1.25 - abs(tj))
+            xy.append(c + along * tj * width[i] + rng.normal(0, 0.05 * width[i], 2))
+            scale.append((2.0 * r, 2.0 * r * rng.uniform(0.8, 1.2), 1.1 * r))
+            z.append(base + 0.55 * r * rng.uniform(1.0, 1.5))          # a puff rests on the base
+    m = len(xy)
+    data = tile(_puff(), np.array(xy), np.array(scale), rng.uniform(0, 2 * math.pi, m), np.array(z))
+    return [Piece("Dressing clouds", data, [(CLOUD_RGB.get(scene.time_of_day, "#f7f8fa"), "plain")], shadow=False)]
+
+
 def plan(scene, lay, level: str, camera_xy=None) -> list[Piece]:
     """The dressing of ``scene`` laid out as ``lay`` (see the module docstring)."""
     if validate(level) == "none":
@@ -243,6 +286,9 @@ def plan(scene, lay, level: str, camera_xy=None) -> list[Piece]:
     else:
         fwd = np.array([0.0, 1.0])
     pieces = _backdrop(rng, scene, level, center, radius, fwd)
+    if scene.ground != "wood":                                         # a room has no sky
+        crng = np.random.default_rng(zlib.crc32(f"{scene.seed}:clouds:{level}".encode()))
+        pieces += _clouds(crng, scene, level, center, radius, camera_xy)
     if scene.ground not in ("wood", "water", "concrete"):
         pieces += _scatter(rng, lay, level, scene.ground, camera_xy, center, radius)
     return pieces

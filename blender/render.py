@@ -50,7 +50,16 @@ def apply(bl_scene: bpy.types.Scene, s: RenderSettings) -> None:
         c.blur_glossy = 1.0
         c.device = "GPU" if s.device == "gpu" and _enable_gpu() else "CPU"
     elif s.engine == "eevee":
-        bl_scene.eevee.taa_render_samples = s.samples
+        e = bl_scene.eevee
+        e.taa_render_samples = s.samples
+        # what Cycles does by itself: soft shadows from the sun's angle and the lamps' radii (shadow rays
+        # traced through the shadow map), and the sky's light occluded under and between things (screen-space
+        # ray tracing with fast GI), so a day scene is not flat and a room under a table is not lit
+        e.use_shadows = True
+        e.shadow_ray_count, e.shadow_step_count = 2, 6
+        e.use_raytracing = True
+        e.ray_tracing_method = "SCREEN"
+        e.use_fast_gi = True
     else:
         shading = bl_scene.display.shading
         shading.light = "STUDIO"

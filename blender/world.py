@@ -36,16 +36,17 @@ class Light:
 
 
 TIMES: dict[str, Light] = {
-    "dawn": Light(9.0, 125.0, 3.6, "#ff9f62", 0.22, 6.0, 2.0, 0.3),
-    "morning": Light(28.0, 140.0, 2.4, "#fff0dc", 0.18, 28.0),
-    "noon": Light(62.0, 205.0, 2.6, "#fffaf4", 0.14, 62.0),
-    "afternoon": Light(38.0, 235.0, 2.5, "#fff1dc", 0.18, 38.0),
-    "sunset": Light(8.0, 235.0, 3.8, "#ff8538", 0.22, 4.0, 2.0, 0.3),
-    "dusk": Light(35.0, 160.0, 0.08, "#a9b8ff", 1.2, -3.0, 3.0, 1.5),
-    "night": Light(40.0, 200.0, 0.1, "#9fb4ff", 0.0, -30.0, 2.0, 3.0),
+    # elevation, azimuth, sun W/m^2, sun colour, sky strength, sky's sun elevation, sun angle, exposure
+    "dawn": Light(9.0, 115.0, 3.4, "#ffb07a", 0.22, 7.0, 4.0, 0.4),       # cool-pink sky, peach sun
+    "morning": Light(28.0, 140.0, 2.6, "#fff0dc", 0.18, 28.0, 3.0, 0.15),
+    "noon": Light(62.0, 205.0, 2.6, "#fffaf4", 0.14, 62.0, 2.5, 0.0),
+    "afternoon": Light(38.0, 235.0, 2.6, "#fff1dc", 0.18, 38.0, 3.0, 0.1),
+    "sunset": Light(8.0, 235.0, 3.9, "#ff8236", 0.24, 4.0, 4.0, 0.7),      # orange sun, golden sky
+    "dusk": Light(35.0, 160.0, 0.12, "#a9b8ff", 0.9, -3.0, 6.0, 2.0),     # the sky's glow carries it
+    "night": Light(40.0, 200.0, 0.25, "#9fb4ff", 0.0, -30.0, 3.0, 2.8),    # moonlight; lamps carry it
 }
 DARK_TIMES = ("dusk", "night")
-NIGHT_SKY = ((0.0025, 0.004, 0.011), (0.0004, 0.0006, 0.0016))  # horizon, zenith (linear)
+NIGHT_SKY = ((0.006, 0.010, 0.026), (0.0012, 0.0018, 0.0048))  # horizon, zenith (linear)
 
 # ground -> (colour, material preset)
 GROUNDS: dict[str, tuple[str, str]] = {

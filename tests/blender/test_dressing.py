@@ -73,3 +73,34 @@ def test_a_rebuild_and_remove_take_the_dressing_away(bl_scene):
     assert 0 < len(_dressing(bl_scene)) <= n
     builder.remove(bl_scene)
     assert _dressing(bl_scene) == [] and "worldsmith_dressing" not in bl_scene
+
+
+def _clouds(pieces):
+    return [p for p in pieces if p.name == "Dressing clouds"]
+
+
+def test_clouds_sit_in_the_sky_per_seed_fewer_at_night_none_in_a_room_and_cast_no_shadow(bl_scene):
+    scene = parse_scene(FARM)
+    lay = layout_mod.solve(scene)
+    cam = (0.0, -30.0)
+    (a,) = _clouds(dressing.plan(scene, lay, "light", cam))
+    (b,) = _clouds(dressing.plan(scene, lay, "light", cam))
+    assert np.array_equal(a.data.verts, b.data.verts) and not a.shadow
+    (other,) = _clouds(dressing.plan(scene.model_copy(update={"seed": 8}), lay, "light", cam))
+    assert not np.array_equal(a.data.verts, other.data.verts)
+    v = a.data.verts.astype(float)
+    dist = np.hypot(v[:, 0] - cam[0], v[:, 1] - cam[1])
+    elev = np.degrees(np.arctan2(v[:, 2], dist))
+    assert dist.min() > 400.0 and v[:, 2].min() > 0.0 and 0.0 < elev.min() and elev.max() < 15.0
+    fwd = np.array([0.0, 1.0])                                   # in front of the camera, not behind it
+    assert (((v[:, :2] - cam) / dist[:, None]) @ fwd).min() > 0.5
+    (night,) = _clouds(dressing.plan(scene.model_copy(update={"time_of_day": "night"}), lay, "light", cam))
+    assert len(night.data.verts) < len(a.data.verts)
+    assert night.materials[0][0] != a.materials[0][0]          # moonlit grey-blue, not daylight white
+    assert _clouds(dressing.plan(scene.model_copy(update={"ground": "wood"}), lay, "full", cam)) == []
+    builder.build_scene(scene, bl_scene, resolution=(320, 180), dressing="light")
+    (obj,) = [o for o in _dressing(bl_scene) if o.name.endswith("clouds")]
+    assert not obj.visible_shadow and obj.visible_camera
+    assert all(o.visible_shadow for o in _dressing(bl_scene) if o is not obj)
+    builder.build_scene(scene, bl_scene, resolution=(320, 180), dressing="none")
+    assert not [o for o in bl_scene.objects if "clouds" in o.name]

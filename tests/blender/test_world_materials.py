@@ -13,10 +13,10 @@ import pytest
 
 bpy = pytest.importorskip("bpy")
 
-from worldsmith.blender import builder, materials, render, world  # noqa: E402
+from worldsmith.blender import builder, lighting, materials, render, world  # noqa: E402
 from worldsmith.blender import images  # noqa: E402
 from worldsmith.files import images as file_images  # noqa: E402
-from worldsmith.scene_dsl import colors  # noqa: E402
+from worldsmith.scene_dsl import catalog, colors  # noqa: E402
 from worldsmith.scene_dsl.models import GROUNDS, MATERIALS, TIMES_OF_DAY, parse_scene  # noqa: E402
 
 
@@ -109,7 +109,7 @@ def test_sky_and_sun_for_every_time(bl_scene, time_of_day):
     to_sun = world.sun_vector(t.elevation, t.azimuth)
     assert np.allclose(-d, np.array(to_sun), atol=1e-4)
     if time_of_day == "night":
-        assert not skies and sun.data.energy < 0.2
+        assert not skies and sun.data.energy < 0.1 * world.TIMES["noon"].strength   # a moon, not a sun
     else:
         assert len(skies) == 1 and skies[0].sky_type == "MULTIPLE_SCATTERING" and not skies[0].sun_disc
         assert skies[0].sun_rotation == pytest.approx(math.radians(t.azimuth) % (2 * math.pi), abs=1e-4)
@@ -118,6 +118,77 @@ def test_sky_and_sun_for_every_time(bl_scene, time_of_day):
     if time_of_day == "noon":
         assert t.elevation > 45
     assert world.is_dark(time_of_day) == (time_of_day in ("dusk", "night"))
+    assert math.degrees(sun.data.angle) == pytest.approx(t.angle) and t.angle >= 2.0   # soft shadows
+    assert bl_scene.view_settings.exposure == pytest.approx(t.exposure)
+
+
+def test_the_exposure_table_keeps_every_time_equally_exposed():
+    """Less light, longer exposure: the sun's light as the photo records it (its luminance, on a mix of
+    ground and walls facing it, times 2^exposure) stays within half a stop or so across the day; dawn and
+    sunset get a little more exposure, dusk and night much more, night the most."""
+    T = world.TIMES
+
+    def key(t):
+        lum = float(np.dot(colors.hex_to_linear(T[t].color), [0.2126, 0.7152, 0.0722]))
+        el = math.radians(T[t].elevation)
+        return T[t].strength * lum * (math.sin(el) + math.cos(el)) / 2 * 2 ** T[t].exposure
+
+    keys = {t: key(t) for t in ("dawn", "morning", "noon", "afternoon", "sunset")}
+    assert max(keys.values()) / min(keys.values()) < 1.5, keys
+    assert T["noon"].exposure <= min(T["morning"].exposure, T["afternoon"].exposure)
+    assert max(T["morning"].exposure, T["afternoon"].exposure) < min(T["dawn"].exposure, T["sunset"].exposure)
+    assert max(T["dawn"].exposure, T["sunset"].exposure) < T["dusk"].exposure < T["night"].exposure
+    # the warm low suns differ: dawn is pinker (more blue in it) than the orange sunset
+    assert colors.hex_to_linear(T["dawn"].color)[2] > colors.hex_to_linear(T["sunset"].color)[2]
+
+
+LIGHT_KINDS = [{"id": "lamp", "kind": "lamp"},
+               {"id": "candle", "kind": "candle", "relations": [{"type": "left_of", "target": "lamp"}]},
+               {"id": "portal", "kind": "portal", "relations": [{"type": "right_of", "target": "lamp"}]},
+               {"id": "sofa", "kind": "sofa", "relations": [{"type": "behind", "target": "lamp"}]}]
+
+
+@pytest.mark.parametrize("time_of_day", ["noon", "night"])
+def test_light_giving_kinds_light_the_dark_and_a_room_gets_a_ceiling_light(bl_scene, time_of_day):
+    scene = parse_scene({"time_of_day": time_of_day, "ground": "wood", "entities": LIGHT_KINDS})
+    res = builder.build_scene(scene, bl_scene, resolution=(64, 36), dressing="none")
+    lights = {o.parent["worldsmith_kind"]: o for o in bl_scene.objects
+              if o.type == "LIGHT" and o.get("worldsmith_part") == "light"}
+    rooms = [o for o in bl_scene.objects if o.get("worldsmith_role") == "fill"]
+    if time_of_day == "noon":
+        assert set(lights) == {"candle"} and rooms == []   # lamps off by day (a flame burns)
+        assert all(o.visible_shadow for o in res.objects)   # and by day everything casts its shadow
+        return
+    assert set(lights) == {"lamp", "candle", "portal"}
+    # in the dark a light-giving thing does not shadow its own light (a shade would swallow it in Eevee)
+    assert {o["worldsmith_kind"]: o.visible_shadow for o in res.objects} == {
+        "lamp": False, "candle": False, "portal": False, "sofa": True}
+    assert lights["candle"].data.energy < lights["lamp"].data.energy < lights["portal"].data.energy
+    assert lights["lamp"].data.energy == pytest.approx(lighting.watts(catalog.get("lamp")))
+    r, g, b = lights["candle"].data.color
+    assert r > g > b and r > 2 * b                               # a flame: orange
+    r, g, b = lights["portal"].data.color
+    assert b > g and r > g                                       # the portal's own violet glow
+    for kind, light in lights.items():                           # inside the thing, at its light height
+        spec = catalog.get(kind)
+        assert light.location.z == pytest.approx(spec.height * (spec.light_height or 0.9))
+        assert 0.0 < light.data.shadow_soft_size <= 0.3           # a small bulb or flame: soft shadows
+    (room,) = rooms
+    assert room.data.type == "AREA" and room.location.z >= 2.6
+    tallest = max(p.position[2] + p.size[2] for p in res.layout.placements)
+    assert room.location.z > tallest
+    # not on grass: out of doors a lamp lights the night, not a ceiling
+    builder.build_scene(scene.model_copy(update={"ground": "grass"}), bl_scene, resolution=(64, 36),
+                        dressing="none")
+    assert not [o for o in bl_scene.objects if o.get("worldsmith_role") == "fill"]
+
+
+def test_eevee_gets_soft_shadows_and_world_light_like_cycles(bl_scene):
+    render.apply(bl_scene, render.RenderSettings("eevee", samples=8, resolution=(64, 36)))
+    e = bl_scene.eevee
+    assert e.use_shadows and e.shadow_ray_count >= 2 and e.shadow_step_count >= 6
+    assert e.use_raytracing and e.use_fast_gi          # occlusion of the sky light, as Cycles has
+    assert e.taa_render_samples == 8
 
 
 def _render_mean(bl_scene, tmp_path, name) -> tuple[float, float]:
@@ -144,6 +215,8 @@ def test_every_time_of_day_renders_well_exposed(bl_scene, tmp_path):
         assert clipped < 0.05, f"{t}: {clipped:.0%} of pixels clipped"
     for t in ("morning", "noon", "afternoon"):
         assert 0.25 < means[t] < 0.65, (t, means[t])   # a well-exposed daylight photo
+    day = [means[t] for t in ("morning", "noon", "afternoon")]
+    assert max(day) < 1.3 * min(day), means              # and the same exposure all day
     for t in ("dawn", "sunset"):
         assert 0.15 < means[t] < means["noon"], (t, means[t])
     assert 0.02 < means["night"] < means["dusk"] < means["sunset"], means   # dark, yet readable
