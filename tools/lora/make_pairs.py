@@ -157,12 +157,14 @@ def target(sentence: str, plan: dict):
     return doc, a
 
 
-def chat_formatter():
+def vocab():
+    """The embedded model's tokenizer (llama.cpp's, as the pipeline uses it; transformers' reading of
+    the GGUF tokenizer splits differently) and its chat formatter."""
     import llama_cpp
     from worldsmith.generation import model_files
     from worldsmith.generation.backends.local import _chat_formatter
     llm = llama_cpp.Llama(model_path=str(model_files.resolve(None)), vocab_only=True, verbose=False)
-    return _chat_formatter(llm)
+    return llm, _chat_formatter(llm)
 
 
 def main(argv=None) -> int:
@@ -175,7 +177,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     kinds = [k for k in catalog.KIND_NAMES if args.kinds == "all" or catalog.get(k).origin == "procedural"]
-    fmt = chat_formatter()
+    llm, fmt = vocab()
     seen, kept, tried = set(), 0, 0
     with open(args.out, "w", encoding="utf-8") as f:
         while kept < args.n and tried < args.n * 20:
@@ -189,8 +191,13 @@ def main(argv=None) -> int:
                 continue
             tokens = a.masked or lexicon.tokenize(sentence)
             msgs = prompting.messages(sentence, prompting.hint(a), places.retrieve(tokens))
-            prompt = fmt(messages=msgs).prompt
-            f.write(json.dumps({"sentence": sentence, "prompt": prompt, "completion": prompting.compact(doc)}) + "\n")
+            rendered = fmt(messages=msgs)
+            reply = prompting.compact(doc)
+            # the token ids exactly as the local backend makes them (prompt_tokens), and the reply's
+            p_ids = llm.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True)
+            c_ids = llm.tokenize(reply.encode("utf-8"), add_bos=False, special=False)
+            f.write(json.dumps({"sentence": sentence, "prompt": rendered.prompt, "completion": reply,
+                                "prompt_ids": p_ids, "completion_ids": c_ids}) + "\n")
             kept += 1
     print(f"kept {kept} of {tried} sentences ({len(kinds)} kinds)", file=sys.stderr)
     return 0

@@ -93,8 +93,9 @@ def main(argv=None) -> int:
         for _ in range(args.accum):
             row = rows[seen % len(rows)]
             seen += 1
-            p = [tok.bos_token_id] + tok(row["prompt"], add_special_tokens=False).input_ids
-            c = tok(row["completion"], add_special_tokens=False).input_ids
+            # llama.cpp's token ids (make_pairs.py): transformers' reading of the GGUF tokenizer splits
+            # the same text into other (more) tokens, and the adapter must learn the ids it will see
+            p, c = row["prompt_ids"], row["completion_ids"]
             ids = torch.tensor([p + c])
             hidden = inner.model(input_ids=ids).last_hidden_state        # (1, T, H)
             h = hidden[0, len(p) - 1:len(p) + len(c) - 1]                 # positions that predict the reply
