@@ -393,6 +393,7 @@ def _scenebench_once(args, rows: list[dict], out: Path, model: str | None) -> di
     finally:
         backend.close()
     meta = {"model": Path(str(info.get("model", model or "embedded"))).name, "backend": args.backend,
+            **({"lora": Path(info["lora"]).name} if info.get("lora") else {}),
             "grounding": pipeline_options(args).grounding, "seed": args.seed, "temperature": args.temperature,
             "device": info.get("device"), "prompts_file": str(args.prompts), "split": args.split,
             "limit": args.limit, "date": datetime.datetime.now().isoformat(timespec="seconds"),

@@ -42,6 +42,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--decoder", choices=("fast", "reference"), default=None,
                    help="local backend: fast = llguidance masks (default when installed); "
                         "reference = llama.cpp's grammar sampler")
+    g.add_argument("--lora", default=None, metavar="GGUF",
+                   help="local backend: a LoRA adapter (GGUF, e.g. from tools/lora/) applied to the model")
     g.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     g.add_argument("--repair-rounds", type=int, default=2, help="extra attempts when a reply is invalid")
     g.add_argument("--max-tokens", type=int, default=768, help="longest reply the model may write")
@@ -112,7 +114,7 @@ def backend_settings(args):
             raise CliError(f"environment variable {args.api_key_env} is not set", EXIT_BAD_INPUT)
     return BackendSettings(args.backend, args.model, args.gpu_layers, args.ctx, args.threads, args.seed,
                            args.endpoint, api_key, decoder=getattr(args, "decoder", None),
-                           total_timeout=getattr(args, "timeout", None))
+                           total_timeout=getattr(args, "timeout", None), lora=getattr(args, "lora", None))
 
 
 def open_backend(args):

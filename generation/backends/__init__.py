@@ -22,6 +22,7 @@ class BackendSettings:
     timeout: float = 120.0           # http: the longest silence between two pieces of a reply
     total_timeout: float | None = None  # http: the longest a whole reply may take (None: 600 s)
     decoder: str | None = None       # local: fast | reference; None = fast when available
+    lora: str | None = None          # local: a GGUF LoRA adapter applied to the model (tools/lora/)
 
 
 def create(settings: BackendSettings) -> Backend:
@@ -29,7 +30,7 @@ def create(settings: BackendSettings) -> Backend:
         from .local import LocalBackend
         return LocalBackend(settings.model, n_gpu_layers=settings.gpu_layers, n_ctx=settings.ctx,
                             n_threads=settings.threads, seed=settings.seed,
-                            decoder=settings.decoder)
+                            decoder=settings.decoder, lora=settings.lora)
     if settings.backend == "http":
         try:
             from .http import HttpBackend

@@ -86,15 +86,31 @@ def render_chat(formatter, messages: list[dict], check_cancel=None):
     return result
 
 
+def _lora_file(lora: str | None):
+    """The LoRA adapter's path, checked before llama.cpp sees it (it would only say 'failed')."""
+    if not lora:
+        return None
+    from pathlib import Path
+    p = Path(lora).expanduser()
+    if not p.is_file():
+        raise ModelError(f"LoRA adapter {p}: no such file")
+    with open(p, "rb") as fh:
+        if fh.read(4) != b"GGUF":
+            raise ModelError(f"LoRA adapter {p}: not a GGUF file (convert a PEFT adapter with "
+                             "llama.cpp's convert_lora_to_gguf.py; see tools/lora/README.md)")
+    return p
+
+
 class LocalBackend:
     name = "local"
 
     def __init__(self, model: str | None = None, n_gpu_layers: int = 0, n_ctx: int = 4096,
                  n_threads: int | None = None, seed: int = 0, verbose: bool = False,
-                 decoder: str | None = None):
+                 decoder: str | None = None, lora: str | None = None):
         if decoder not in (None, *DECODERS):
             raise ModelError(f"unknown decoder {decoder!r}; choose fast or reference")
         self.model_path = models.resolve(model)
+        self.lora_path = _lora_file(lora)
         llama_cpp = _import_llama()
         self._llama_cpp = llama_cpp
         self.n_gpu_layers = n_gpu_layers
@@ -102,9 +118,11 @@ class LocalBackend:
         t0 = time.perf_counter()
         try:
             self.llm = llama_cpp.Llama(model_path=str(self.model_path), n_gpu_layers=n_gpu_layers, n_ctx=n_ctx,
-                                       n_threads=threads, n_threads_batch=threads, seed=seed, verbose=verbose)
+                                       n_threads=threads, n_threads_batch=threads, seed=seed, verbose=verbose,
+                                       **({"lora_path": str(self.lora_path)} if self.lora_path else {}))
         except Exception as exc:
-            raise ModelError(f"llama.cpp could not load {self.model_path}: {exc}") from exc
+            extra = f" with the LoRA adapter {self.lora_path}" if self.lora_path else ""
+            raise ModelError(f"llama.cpp could not load {self.model_path}{extra}: {exc}") from exc
         self._grammars: dict[str, object] = {}
         self._formatter = _chat_formatter(self.llm)
         self._fast = None
@@ -126,6 +144,8 @@ class LocalBackend:
             return None
         import llguidance
         sysinfo = self._llama_cpp.llama_print_system_info()
+        if self.lora_path:      # an adapter changes every cached state: its bytes are part of the key
+            sha = f"{sha}+lora:{hashlib.sha256(self.lora_path.read_bytes()).hexdigest()}"
         return {"model_sha256": sha, "llama_cpp": self._llama_cpp.__version__,
                 "llguidance": getattr(llguidance, "__version__", "?"),
                 "system": hashlib.sha256(sysinfo).hexdigest()[:16]}
@@ -156,6 +176,7 @@ class LocalBackend:
         sysinfo = self._llama_cpp.llama_print_system_info().decode("utf-8", "replace")
         gpu = bool(self._llama_cpp.llama_supports_gpu_offload())
         out = {"backend": self.name, "model": str(self.model_path), "n_gpu_layers": self.n_gpu_layers,
+               **({"lora": str(self.lora_path)} if self.lora_path else {}),
                "gpu_offload_supported": gpu,
                "device": "gpu" if gpu and self.n_gpu_layers != 0 else "cpu",
                "decoder": self.decoder, "chat_format": self.llm.chat_format,
