@@ -132,6 +132,24 @@ def open_backend(args):
     return backend
 
 
+def start_backend(args):
+    """``open_backend(args)`` in a thread; a ``concurrent.futures.Future`` of the backend."""
+    from concurrent.futures import ThreadPoolExecutor
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worldsmith-model")
+    try:
+        return pool.submit(open_backend, args)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def close_backend(loading) -> None:
+    """Wait for a backend ``start_backend`` is opening and close it (its errors are not the news)."""
+    try:
+        loading.result().close()
+    except Exception:       # noqa: BLE001 - the caller is already handling its own error
+        pass
+
+
 def grounding_mode(args) -> str:
     """--grounding, else --no-grounding, else the registry's setting for --model, else strict."""
     if getattr(args, "no_grounding", False):

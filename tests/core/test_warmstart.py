@@ -55,7 +55,7 @@ def test_the_token_table_cache_is_checked_and_rebuilt_when_corrupt(warm_root):
     data = next((warm_root / "tokens").glob("*.bin"))
     for damage in (lambda b: b[:-3], lambda b: b[:10] + bytes([b[10] ^ 0xFF]) + b[11:], lambda b: b"garbage"):
         data = next(p for p in (warm_root / "tokens").glob("*.bin")
-                    if warmstart._entry_paths("tokens", key, ".bin")[0] == p)
+                    if warmstart._entry_paths("tokens", {**key, **warmstart.TABLE_LAYOUT}, ".bin")[0] == p)
         data.write_bytes(damage(data.read_bytes()))
         n = len(calls)
         assert warmstart.token_table(key, build) == (table, False) and len(calls) == n + 1
