@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import nouns
+from . import coldstart, nouns
 from ..cli.options import EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, open_backend, pipeline_options
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +63,7 @@ def register(sub) -> dict:
     m.add_argument("--no-tokens", action="store_true", help="skip the token count (needs the embedded model)")
     m.add_argument("--out", default=None, help="also write the JSON to this file")
     nouns.register(bs)
+    coldstart.register(bs)
     return {"bench": cmd_bench}
 
 
@@ -71,6 +72,8 @@ def cmd_bench(args) -> int:
         return cmd_scenebench(args)
     if args.bench_command == "mcp":
         return cmd_mcp(args)
+    if args.bench_command == "coldstart":
+        return coldstart.cmd(args)
     if args.bench_command in ("nouns", "coverage"):
         return nouns.cmd(args)
     return cmd_perf(args)

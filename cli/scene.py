@@ -5,7 +5,8 @@ import json
 import time
 
 from .options import (EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, add_recipes_option,
-                      add_render_options, open_backend, pipeline_options, progress, render_settings, use_recipes)
+                      add_render_options, close_backend, pipeline_options, progress, render_settings, start_backend,
+                      use_recipes)
 
 
 def register(sub) -> dict:
@@ -35,8 +36,16 @@ def cmd_generate(args) -> int:
     from ..generation import pipeline
     from ..generation.errors import ModelError
     use_recipes(args)
-    settings = render_settings(args)
-    backend = open_backend(args)
+    # the model loads in a thread (llama.cpp and llguidance release the GIL) while this thread imports
+    # bpy, which stays on the main thread (Blender takes the thread that imports it as its main one)
+    loading = start_backend(args)
+    try:
+        settings = render_settings(args)
+        from ..blender import scene_io
+    except BaseException:
+        close_backend(loading)
+        raise
+    backend = loading.result()
     last = [0.0]
 
     def on_progress(phase, n):
@@ -59,7 +68,6 @@ def cmd_generate(args) -> int:
     if args.print_dsl:
         print(res.scene.to_json(indent=2))
     progress("building" + (" and rendering" if settings else ""))
-    from ..blender import scene_io      # bpy is imported only now, when there is a scene to build
     out = scene_io.build_and_save(res.scene, args.out, settings, warnings=res.warnings,
                                   extra_files={"prompt.txt": args.prompt + "\n"}, dressing=args.dressing)
     for w in out.warnings[len(res.warnings):]:  # the pipeline's were printed above; these are the build's

@@ -79,8 +79,9 @@ def resolve(model: str | None) -> Path:
                 path = models_dir() / entry.filename
                 if not path.exists():
                     raise ModelError(f"model {model!r} is not downloaded yet: run `worldsmith models download {model}`")
+    from .warmstart import checked_gguf
     try:
-        gguf.inspect(str(path))
+        checked_gguf(path, gguf.inspect)
     except gguf.GGUFError as exc:
         raise ModelError(str(exc)) from None
     return path

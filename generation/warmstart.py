@@ -20,12 +20,14 @@ import hashlib
 import json
 import os
 import struct
+from itertools import accumulate
 from pathlib import Path
 
 from ..files.atomic import atomic_path, write_atomic
 from ..files.digest import sha256_file
 
 FORMAT = 1          # bump when what an entry holds changes
+TABLE_LAYOUT = {"layout": 2}    # the token table's lengths first (layout 1 interleaved them)
 MAX_PREFIXES = 8    # prefix states kept (each ~20 kB a token for Gemma 3 270M)
 
 
@@ -58,20 +60,39 @@ def _write_json(path: Path, data) -> None:
         pass
 
 
-# -- the model file's hash ----------------------------------------------------------------------
+# -- facts about a file, remembered by its size, mtime and inode -----------------------------------
+def _remembered(kind: str, path: Path, compute, known=None, field: str = "value") -> tuple[object, bool]:
+    """``(value, cached)``: ``compute(path)`` (a JSON value), or the value a note in the cache folder
+    remembers for the file at ``path`` while its size, mtime and inode are what they were."""
+    path = Path(path).resolve()
+    note = cache_root() / kind / (_digest(str(path))[:32] + ".json")
+    key = {"format": FORMAT, "path": str(path), **_stat_key(path)}
+    old = _read_json(note)
+    if isinstance(old, dict) and old.get("key") == key and field in old:
+        return old[field], True
+    value = known if known is not None else compute(path)
+    _write_json(note, {"key": key, field: value})
+    return value, False
+
+
 def file_sha256(path: Path, known: str | None = None) -> tuple[str, bool]:
     """``(sha256, cached)`` of ``path``; hashed only when its size, mtime or inode changed since the
     last time (the note lives in the cache folder, keyed by the file's real path). ``known`` is a
     digest the caller already checked (the embedded model's stamp) and is just remembered."""
-    path = Path(path).resolve()
-    note = cache_root() / "hashes" / (_digest(str(path))[:32] + ".json")
-    key = {"format": FORMAT, "path": str(path), **_stat_key(path)}
-    old = _read_json(note)
-    if isinstance(old, dict) and old.get("key") == key and isinstance(old.get("sha256"), str):
-        return old["sha256"], True
-    digest = known or sha256_file(path)
-    _write_json(note, {"key": key, "sha256": digest})
-    return digest, False
+    digest, cached = _remembered("hashes", path, sha256_file, known, "sha256")
+    if not isinstance(digest, str):
+        digest, cached = sha256_file(Path(path)), False
+    return digest, cached
+
+
+def checked_gguf(path: Path, inspect) -> dict:
+    """``inspect(path)`` (the GGUF header check, a walk over the whole vocabulary), remembered while
+    the file is unchanged: a file that passed once passes again. A failure is never remembered."""
+    try:
+        facts, _cached = _remembered("gguf", path, lambda p: inspect(str(p)))
+    except OSError:         # no such file, or no cache: the check itself says what is wrong
+        return inspect(str(path))
+    return facts if isinstance(facts, dict) else inspect(str(path))
 
 
 # -- checked entries: a data file and its note ----------------------------------------------------
@@ -97,22 +118,23 @@ def _note(data: Path, note: Path, key: dict) -> None:
 
 # -- llguidance's token table -----------------------------------------------------------------------
 def _pack(tokens: list[bytes]) -> bytes:
-    return struct.pack("<I", len(tokens)) + b"".join(struct.pack("<I", len(t)) + t for t in tokens)
+    """The count, every token's length, then the tokens' bytes (read back with one unpack of the
+    lengths and slices: a tenth of the time a length-token-length walk takes for 262k tokens)."""
+    return struct.pack(f"<I{len(tokens)}I", len(tokens), *map(len, tokens)) + b"".join(tokens)
 
 
 def _unpack(blob: bytes) -> list[bytes]:
-    (n,), pos, out = struct.unpack_from("<I", blob), 4, []
-    for _ in range(n):
-        (k,) = struct.unpack_from("<I", blob, pos)
-        out.append(blob[pos + 4:pos + 4 + k])
-        pos += 4 + k
-    if pos != len(blob):
-        raise ValueError("trailing bytes")
-    return out
+    (n,) = struct.unpack_from("<I", blob)
+    lengths = struct.unpack_from(f"<{n}I", blob, 4)
+    ends = list(accumulate(lengths, initial=4 + 4 * n))
+    if ends[-1] != len(blob):
+        raise ValueError("the token table's lengths do not add up to its size")
+    return [blob[a:b] for a, b in zip(ends, ends[1:])]
 
 
 def token_table(key: dict, build) -> tuple[list[bytes], bool]:
     """``(tokens, cached)``: the table ``build()`` makes, from the cache when ``key`` matches."""
+    key = {**key, **TABLE_LAYOUT}
     data, note = _entry_paths("tokens", key, ".bin")
     if _valid_entry(data, note, key):
         try:
@@ -221,7 +243,7 @@ def llg_tokenizer(llm, eos: list[int], base: dict):
             if k < 0:
                 raise ValueError(f"token {t} does not fit a {size}-byte buffer")
             tok = bytes(buf[:k])
-            attr = llama_cpp.llama_token_get_attr(vocab, t)
+            attr = llama_cpp.llama_vocab_get_attr(vocab, t)     # not the deprecated llama_token_get_attr
             if attr & control or (attr & user and tok.startswith(b"<") and tok.endswith(b">")):
                 tok = b"\xff" + tok     # a special token, as llguidance marks them
             out.append(tok)

@@ -22,6 +22,7 @@ pipeline still validates each reply with pydantic.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -101,24 +102,61 @@ class FastDecoder:
     """Decodes with llguidance on a loaded ``llama_cpp.Llama``. One per model; not thread-safe
     (neither is llama.cpp's context)."""
 
-    def __init__(self, llm, tokenizer_base: dict | None = None):
+    def __init__(self, llm, tokenizer_base: dict | None = None, background: bool = False):
+        """``tokenizer_base``: the warm-start key of the cached token table (None: build it afresh).
+        ``background``: make llguidance's tokenizer (about a second; llguidance releases the GIL) in a
+        thread, while the caller restores and evaluates the prompt; the first matcher waits for it."""
         self.llm = llm
         import llama_cpp
         self._lc = llama_cpp
         self._llg = import_llguidance()
         self.n_vocab = int(llm.n_vocab())
         self.eos = self._eos_tokens()
+        self.tokenizer_seconds = 0.0
+        self._grammars: dict[str, str] = {}
+        self._tokenizer, self._tokenizer_error, self._tokenizer_thread = None, None, None
+        if background and tokenizer_base is not None:
+            self._tokenizer_thread = threading.Thread(target=self._make_tokenizer, args=(tokenizer_base,),
+                                                      name="worldsmith-llg-tokenizer", daemon=True)
+            self._tokenizer_thread.start()
+        else:
+            self._make_tokenizer(tokenizer_base)
+            if self._tokenizer_error is not None:
+                raise self._tokenizer_error
+
+    def _make_tokenizer(self, tokenizer_base: dict | None) -> None:
         t0 = time.perf_counter()
-        with warnings.catch_warnings():     # llguidance reads the vocabulary with a deprecated call
-            warnings.simplefilter("ignore", DeprecationWarning)
+        try:
             if tokenizer_base is not None:  # the token table from the warm-start cache
                 from ..warmstart import llg_tokenizer
-                self.tokenizer = llg_tokenizer(llm, sorted(self.eos), tokenizer_base)
+                self._tokenizer = llg_tokenizer(self.llm, sorted(self.eos), tokenizer_base)
             else:
-                self.tokenizer = self._llg.llamacpp.lltokenizer_from_vocab(llm._model.vocab,
-                                                                           eos_token=sorted(self.eos))
+                with warnings.catch_warnings():     # llguidance reads the vocabulary with a deprecated call
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    self._tokenizer = self._llg.llamacpp.lltokenizer_from_vocab(self.llm._model.vocab,
+                                                                                eos_token=sorted(self.eos))
+        except Exception as exc:    # reported where the tokenizer is first needed
+            self._tokenizer_error = ModelError(f"the fast decoder could not read the model's vocabulary: {exc}")
+            self._tokenizer_error.__cause__ = exc
         self.tokenizer_seconds = time.perf_counter() - t0
-        self._grammars: dict[str, str] = {}
+
+    @property
+    def tokenizer(self):
+        """llguidance's tokenizer for the model (waits for the background thread making it)."""
+        thread = self._tokenizer_thread
+        if thread is not None:
+            thread.join()
+            self._tokenizer_thread = None
+        if self._tokenizer_error is not None:
+            raise self._tokenizer_error
+        return self._tokenizer
+
+    def wait(self) -> None:
+        """Let a tokenizer being made in the background finish (it reads the model's vocabulary:
+        the model must not be freed before)."""
+        thread = self._tokenizer_thread
+        if thread is not None:
+            thread.join()
 
     def _eos_tokens(self) -> set[int]:
         eos = {int(self.llm.token_eos())}
@@ -185,10 +223,14 @@ class FastDecoder:
         if len(prompt) + max_tokens > self.llm.n_ctx():
             raise ModelError(f"the prompt ({len(prompt)} tokens) and the reply ({max_tokens}) do not fit "
                              f"the context of {self.llm.n_ctx()} tokens; raise --ctx")
-        matcher = self.matcher(schema) if schema is not None else None
+        if schema is not None:
+            self.grammar(schema)            # a schema llguidance refuses fails before any work
         rng = np.random.default_rng(seed) if temperature > 0 else None
         t0 = time.perf_counter()
         reused = self._prefill(prompt, boundaries)
+        # the matcher after the prompt: a tokenizer still being made in the background is waited for
+        # only now (the prompt's evaluation does not need it)
+        matcher = self.matcher(schema) if schema is not None else None
         first = 0.0
         out: list[int] = []
         pending: list[int] = []     # chosen but not yet evaluated by the model

@@ -159,7 +159,7 @@ class LocalBackend:
             from .fastgrammar import FastDecoder, import_llguidance
             import_llguidance()
             base = self._warm_base()
-            self._fast = FastDecoder(self.llm, tokenizer_base=base)
+            self._fast = FastDecoder(self.llm, tokenizer_base=base, background=True)
             if base is not None:
                 from ..warmstart import PrefixStore
                 self._prefix = PrefixStore(self.llm, {**base, "n_ctx": self.llm.n_ctx(), "n_batch": self.llm.n_batch,
@@ -308,6 +308,8 @@ class LocalBackend:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
 
     def close(self) -> None:
+        if self._fast is not None:
+            self._fast.wait()
         self._fast = None
         llm, self.llm = getattr(self, "llm", None), None
         if llm is not None:

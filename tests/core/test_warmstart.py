@@ -55,7 +55,7 @@ def test_the_token_table_cache_is_checked_and_rebuilt_when_corrupt(warm_root):
     data = next((warm_root / "tokens").glob("*.bin"))
     for damage in (lambda b: b[:-3], lambda b: b[:10] + bytes([b[10] ^ 0xFF]) + b[11:], lambda b: b"garbage"):
         data = next(p for p in (warm_root / "tokens").glob("*.bin")
-                    if warmstart._entry_paths("tokens", key, ".bin")[0] == p)
+                    if warmstart._entry_paths("tokens", {**key, **warmstart.TABLE_LAYOUT}, ".bin")[0] == p)
         data.write_bytes(damage(data.read_bytes()))
         n = len(calls)
         assert warmstart.token_table(key, build) == (table, False) and len(calls) == n + 1
@@ -73,3 +73,27 @@ def test_an_unwritable_cache_costs_speed_not_a_failure(tmp_path, monkeypatch):
     model.write_bytes(b"x")
     assert warmstart.file_sha256(model) == (hashlib.sha256(b"x").hexdigest(), False)
     assert warmstart.token_table({"k": 1}, lambda: [b"a"]) == ([b"a"], False)
+
+
+def test_the_gguf_check_is_remembered_only_for_a_file_that_passed_and_is_unchanged(tmp_path, warm_root):
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 60)
+    calls = []
+
+    def inspect(path):
+        calls.append(path)
+        if open(path, "rb").read(4) != b"GGUF":
+            raise ValueError(f"{path} is not a GGUF model file")
+        return {"size": os.path.getsize(path)}
+
+    assert warmstart.checked_gguf(model, inspect) == {"size": 64} and len(calls) == 1
+    assert warmstart.checked_gguf(model, inspect) == {"size": 64} and len(calls) == 1     # remembered
+    st = model.stat()
+    model.write_bytes(b"JUNK" + b"\0" * 60)                 # same size and mtime, rewritten in place
+    os.utime(model, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    for _ in range(2):                                       # a failure is never remembered
+        with pytest.raises(ValueError):
+            warmstart.checked_gguf(model, inspect)
+    assert len(calls) == 3
+    with pytest.raises(ValueError):                          # no file: the check itself says so
+        warmstart.checked_gguf(tmp_path / "missing.gguf", lambda p: (_ for _ in ()).throw(ValueError(p)))

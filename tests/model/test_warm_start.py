@@ -38,6 +38,11 @@ def test_the_prefix_state_is_restored_in_a_fresh_context_and_changes_nothing(tmp
     warm, note, _ = _fresh_reply()
     assert note.startswith("restored ") and int(note.split()[1]) < n_prompt, note
     assert warm == cold
+    # no warm start at all (llguidance's own tokenizer, made before decoding, not in the background from
+    # the cached token table): the same reply
+    monkeypatch.setenv("WORLDSMITH_NO_WARM", "1")
+    assert _fresh_reply()[:2] == (cold, "")
+    monkeypatch.delenv("WORLDSMITH_NO_WARM")
 
     # one flipped byte: refused (never loaded into llama.cpp), rebuilt, the reply unchanged (truncated and
     # garbled entries meet the same digest check: tests/core/test_warmstart.py)
