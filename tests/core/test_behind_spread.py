@@ -6,14 +6,19 @@ import pytest
 from worldsmith.scene_dsl import layout, parse_scene
 
 
-@pytest.mark.parametrize("kind,count", [("pine_tree", 1), ("dog", 1), ("cow", 1), ("bush", 2)])
-def test_behind_a_house_shows_beside_it(kind, count):
+def _behind_a_house(kind: str, count: int):
+    """The layout of a house and ``count`` ``kind`` behind it (checked), and the house's footprint."""
     scene = parse_scene({"entities": [
         {"id": "house", "kind": "house"},
         {"id": "t", "kind": kind, "count": count, "relations": [{"type": "behind", "target": "house"}]}]})
     lay = layout.solve(scene)
     assert layout.check(scene, lay) == []
-    house = next(p for p in lay.placements if p.entity_id == "house").footprint
+    return lay, next(p for p in lay.placements if p.entity_id == "house").footprint
+
+
+@pytest.mark.parametrize("kind,count", [("pine_tree", 1), ("dog", 1), ("cow", 1), ("bush", 2)])
+def test_behind_a_house_shows_beside_it(kind, count):
+    lay, house = _behind_a_house(kind, count)
     group = layout.union_rect(p.footprint for p in lay.placements if p.entity_id == "t")
     for p in (p for p in lay.placements if p.entity_id == "t"):
         f = p.footprint
@@ -24,12 +29,7 @@ def test_behind_a_house_shows_beside_it(kind, count):
 
 @pytest.mark.parametrize("kind,count", [("pine_tree", 2), ("tree", 3), ("bush", 5)])
 def test_a_group_behind_a_house_opens_to_both_sides(kind, count):
-    scene = parse_scene({"entities": [
-        {"id": "house", "kind": "house"},
-        {"id": "t", "kind": kind, "count": count, "relations": [{"type": "behind", "target": "house"}]}]})
-    lay = layout.solve(scene)
-    assert layout.check(scene, lay) == []
-    house = next(p for p in lay.placements if p.entity_id == "house").footprint
+    lay, house = _behind_a_house(kind, count)
     members = [p.footprint for p in lay.placements if p.entity_id == "t"]
     left = [f for f in members if f[2] <= house[0] + 1e-6]
     right = [f for f in members if f[0] >= house[2] - 1e-6]
