@@ -12,7 +12,8 @@ PY313 ?= $(shell PYENV_VERSION=3.13.0 pyenv which python3.13 2>/dev/null || comm
 VENV313 := .venv313
 STAMP313 := $(VENV313)/.worldsmith-setup
 LINE313_TESTS := tests/install tests/model/test_panel.py tests/model/test_cli.py
-# llama-cpp-python builds from source: skip the multimodal library we never load
+# llama-cpp-python builds from source: skip the multimodal library we never load (and, in
+# tools/build_llama_wheel.py, llama.cpp's common + cpp-httplib: tools/llama_cpp_slim.cmake)
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 PROMPT ?= a red car in front of a white house at sunset, two pine trees behind the house
 FUZZ_EXAMPLES ?= 5000

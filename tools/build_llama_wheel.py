@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 DEFAULT_VERSION = "0.3.36"
+SLIM = ROOT / "tools" / "llama_cpp_slim.cmake"
 
 
 def build(version: str = DEFAULT_VERSION, out: Path = ROOT / "wheels", cmake_args: str | None = None) -> Path:
@@ -45,6 +46,9 @@ def build(version: str = DEFAULT_VERSION, out: Path = ROOT / "wheels", cmake_arg
             return found[-1]
     env = dict(os.environ)
     env.setdefault("CMAKE_ARGS", "-DLLAVA_BUILD=OFF")   # the multimodal library is never loaded
+    if "CMAKE_PROJECT_llama.cpp_INCLUDE" not in env["CMAKE_ARGS"]:
+        # llama.cpp's `common` + cpp-httplib: half the compile time, never loaded (tools/llama_cpp_slim.cmake)
+        env["CMAKE_ARGS"] = f"{env['CMAKE_ARGS']} -DCMAKE_PROJECT_llama.cpp_INCLUDE={SLIM.as_posix()}"
     extra = []
     if cmake_args:
         # a cached wheel would be the CPU build: compile afresh with the requested backend
