@@ -19,7 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..scene_dsl import catalog, lexicon, places, words
+# the scene core is imported by the functions: `register` runs whenever a checkout's `worldsmith`
+# builds its parser, and `generate` starts its model before those imports
 
 ROOT = Path(__file__).resolve().parent / "nouns"
 HELDOUT = ROOT / "heldout.tsv"
@@ -42,6 +43,7 @@ def read_tsv(path: str | Path) -> list[tuple[int, list[str]]]:
 
 def expected_kind(alternatives: str, kinds=None) -> str | None:
     """The right answer for the catalog: the first listed kind it has; ``None`` for "none"."""
+    from ..scene_dsl import catalog
     kinds = kinds if kinds is not None else catalog.KINDS
     for name in alternatives.split("|"):
         name = name.strip()
@@ -53,6 +55,7 @@ def expected_kind(alternatives: str, kinds=None) -> str | None:
 
 
 def score_nouns(path: str | Path, resolver: words.Resolver) -> dict:
+    from ..scene_dsl import words
     rows, t0 = [], time.perf_counter()
     listed_words = set(resolver.words)
     for _n, (noun, alts) in read_tsv(path):
@@ -80,6 +83,7 @@ def score_nouns(path: str | Path, resolver: words.Resolver) -> dict:
 
 def _realised(thing: str, analysis: lexicon.Analysis) -> str:
     """How the reading realised ``thing``: kind, stand_in, placeholder, part or dropped."""
+    from ..scene_dsl import lexicon, places, words
     head = words.singular(thing.split()[-1])
     for d in analysis.entities:
         own, _, parts = d.requested.partition(" with ")
@@ -95,6 +99,7 @@ def _realised(thing: str, analysis: lexicon.Analysis) -> str:
 
 
 def score_coverage(path: str | Path, resolver: words.Resolver) -> dict:
+    from ..scene_dsl import lexicon
     rows, t0 = [], time.perf_counter()
     for n, (prompt, things) in read_tsv(path):
         a = lexicon.analyze(prompt, resolver)
@@ -113,6 +118,7 @@ def score_coverage(path: str | Path, resolver: words.Resolver) -> dict:
 
 
 def make_resolver(nearest: str) -> words.Resolver:
+    from ..scene_dsl import words
     if nearest == "none":
         return words.default_resolver()
     from ..generation import nearest as nearest_mod

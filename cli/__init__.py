@@ -39,7 +39,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
 
 def run(argv: list[str]) -> int:
     """Parse ``argv`` and run the command; returns the exit code (never raises on bad input)."""
-    from ..scene_dsl.errors import SceneError
     parser, commands = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -47,14 +46,14 @@ def run(argv: list[str]) -> int:
         return EXIT_BAD_INPUT if exc.code else EXIT_OK
     try:
         return commands[args.command](args)
-    except SceneError as exc:
-        print(f"worldsmith: error: {exc.describe()}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except CliError as exc:
         print(f"worldsmith: error: {exc}", file=sys.stderr)
         return exc.code
     except (ValueError, OSError) as exc:
-        print(f"worldsmith: error: {exc}", file=sys.stderr)
+        # imported here, not at the top: the scene core (a fifth of a second) is work a command may not need
+        # before its model starts loading; a SceneError (a ValueError) lists its problems with field paths
+        from ..scene_dsl.errors import SceneError
+        print(f"worldsmith: error: {exc.describe() if isinstance(exc, SceneError) else exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("worldsmith: interrupted", file=sys.stderr)

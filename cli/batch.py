@@ -8,18 +8,19 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ..dataset.batch import __doc__ as batch_doc
-from ..dataset.batch import EXIT_PARTIAL, EXIT_STOPPED, run_batch
-from ..dataset.inputs import parse_shard, read_prompts, select_shard
-from ..dataset.store import Config, finished_renders, probe_writable, write_annotations, write_contact_sheet
 from ..files.atomic import LOCK_NAME, FolderBusy, folder_lock, write_atomic
 from .options import (EXIT_BAD_INPUT, EXIT_MODEL, EXIT_OK, CliError, add_model_options, add_recipes_option,
                       add_render_options, backend_settings, pipeline_options, use_recipes)
 
 
+# the dataset modules (and the scene core under them) are imported by the commands, not here: every
+# `worldsmith` command builds this parser, and `generate` starts its model before those imports
+DESCRIPTION = "``worldsmith batch``: labelled scenes, many at a time, from a prompts file."
+
+
 def register(sub) -> dict:
     p = sub.add_parser("batch", help="a prompts file -> many labelled scenes (renders, masks, COCO)",
-                       description=(batch_doc or "").split("\n\n")[0])
+                       description=DESCRIPTION)
     p.add_argument("prompts", help="JSONL ({\"id\", \"prompt\", \"seed\"} a line) or plain text, one prompt a line; "
                                    "or 'merge': build DIR's COCO file and report from its shards' outputs")
     p.add_argument("--out", required=True, help="output folder")
@@ -49,6 +50,8 @@ def register(sub) -> dict:
 
 def cmd_batch(args, backend=None) -> int:
     from ..blender.render import RenderSettings
+    from ..dataset.inputs import parse_shard, read_prompts, select_shard
+    from ..dataset.store import probe_writable
     if args.prompts == "merge" and not Path("merge").is_file():   # a file called merge: ./merge
         return cmd_merge(args)
     if args.no_render:
@@ -91,6 +94,7 @@ def cmd_batch(args, backend=None) -> int:
 
 def cmd_merge(args) -> int:
     """``worldsmith batch merge --out DIR`` (see ``dataset/merge.py``)."""
+    from ..dataset.batch import EXIT_PARTIAL
     from ..dataset.merge import merge
     log = lambda msg: print(f"worldsmith: {msg}", file=sys.stderr, flush=True)  # noqa: E731
     if not Path(args.out).is_dir():
@@ -134,6 +138,8 @@ def _ray_options(args):
 
 
 def _run(args, out: Path, items: list, bad: list, shard, backend, log, ray_opts=None) -> int:
+    from ..dataset.batch import EXIT_PARTIAL, EXIT_STOPPED, run_batch
+    from ..dataset.store import Config, finished_renders, write_annotations, write_contact_sheet
     from ..generation.errors import ModelError
     cpus = os.cpu_count() or 1
     jobs = max(1, min(args.jobs, len(items) or 1))

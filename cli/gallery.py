@@ -15,11 +15,8 @@ import os
 import sys
 import time
 
-import numpy as np
-
-from ..files.images import contact_sheet, label, write_png
-from ..scene_dsl import catalog
-from ..scene_dsl.models import TIMES_OF_DAY, parse_scene
+# numpy and the scene core are imported where they are used: every `worldsmith` command builds the
+# parser this module registers into, and `generate` starts its model before those imports
 
 # kinds that look best on their own ground
 KIND_GROUND = {"boat": "water", "snowman": "snow", "cactus": "sand", "palm_tree": "sand",
@@ -44,6 +41,7 @@ def render_scene(doc: dict, size: tuple[int, int], samples: int, tmp: str, engin
     """Build ``doc`` in a fresh file with the real builder and render it (Cycles on the CPU, or
     ``engine``: Workbench is many times faster, for a quick look at many kinds)."""
     from ..blender import images, render, scene_io
+    from ..scene_dsl.models import parse_scene
     bl_scene, _ = scene_io.build_fresh(parse_scene(doc), size)
     settings = render.RenderSettings(engine, "cpu", samples, size, denoise=True)
     render.apply(bl_scene, settings)
@@ -55,6 +53,7 @@ def render_scene(doc: dict, size: tuple[int, int], samples: int, tmp: str, engin
 
 
 def kind_doc(kind: str) -> dict:
+    from ..scene_dsl import catalog
     doc = {"time_of_day": "afternoon", "ground": KIND_GROUND.get(kind, "grass"),
            "entities": [{"id": "it", "kind": kind}]}
     spec = catalog.get(kind)
@@ -76,6 +75,8 @@ def make_gallery(out: str, tile: int = 160, samples: int = 8, columns: int = 8, 
                  progress=None, engine: str = "cycles") -> str:
     """Render every kind (or ``kinds``) into one labelled contact sheet at ``out``."""
     import tempfile
+    from ..files.images import contact_sheet, label, write_png
+    from ..scene_dsl import catalog
     kinds = list(kinds or catalog.KIND_NAMES)
     tiles = []
     with tempfile.TemporaryDirectory(prefix="ws-gallery-") as tmp:
@@ -94,6 +95,8 @@ def make_times(out: str, size: tuple[int, int] = (400, 225), samples: int = 16, 
                times=None, progress=None) -> str:
     """Render the village once per time of day into one labelled sheet at ``out``."""
     import tempfile
+    from ..files.images import contact_sheet, label, write_png
+    from ..scene_dsl.models import TIMES_OF_DAY
     times = list(times or TIMES_OF_DAY)
     tiles = []
     with tempfile.TemporaryDirectory(prefix="ws-times-") as tmp:
@@ -115,6 +118,7 @@ def _progress(msg: str) -> None:
 
 
 def cmd_gallery(args) -> int:
+    from ..scene_dsl import catalog
     if args.times:
         out = args.out or "docs/times.png"
         make_times(out, samples=args.samples or 16, progress=_progress)

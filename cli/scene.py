@@ -33,13 +33,14 @@ def register(sub) -> dict:
 
 
 def cmd_generate(args) -> int:
-    from ..generation import pipeline
     from ..generation.errors import ModelError
-    use_recipes(args)
     # the model loads in a thread (llama.cpp and llguidance release the GIL) while this thread imports
-    # bpy, which stays on the main thread (Blender takes the thread that imports it as its main one)
+    # the scene core and bpy, which stays on the main thread (Blender takes the thread that imports it
+    # as its main one); the thread starts first, before those imports, so they overlap its load
     loading = start_backend(args)
     try:
+        use_recipes(args)
+        from ..generation import pipeline
         settings = render_settings(args)
         from ..blender import scene_io
     except BaseException:
