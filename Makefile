@@ -21,39 +21,65 @@ FUZZ_SECONDS ?= 600
 
 .PHONY: setup setup313 demo test test313 test-fast fuzz bench lock extension clean
 
-setup: $(STAMP)
+# Set-up runs its independent parts side by side (a sub-make with -j): llama-cpp-python's build from
+# its locked sdist (CPU-bound, a few minutes on 2 cores) beside the downloads and installs of the
+# other locked packages into .venv (and, for `make test`, .venv313). The one wheel goes into wheels/
+# (tools/build_llama_wheel.py; an existing wheel or pip's cache makes it seconds) and into both venvs.
+setup:
+	@$(MAKE) --no-print-directory -j2 $(STAMP)
 
-# llama-cpp-python is built once from its locked sdist into wheels/ (tools/build_llama_wheel.py;
-# pip's cache or an existing wheel makes it seconds) and installed from there into both venvs
-$(STAMP): requirements-build.txt requirements-lock.txt pyproject.toml
+setup313:
+	@$(MAKE) --no-print-directory -j3 $(STAMP) $(STAMP313)
+
+TOOLS := $(VENV)/.worldsmith-build-tools
+LOCK_NO_LLAMA := build/lock-no-llama.txt
+LLAMA_WHEEL := build/llama-wheel.txt
+
+$(TOOLS): requirements-build.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(PIP) -r requirements-build.txt
-	$(BIN)/python tools/lock.py --export build/lock-no-llama.txt --without llama-cpp-python
-	$(PIP) -r build/lock-no-llama.txt
-	$(BIN)/python -m pip install -q --no-deps "$$($(BIN)/python tools/build_llama_wheel.py | tail -n 1)"
+	@touch $@
+
+$(LOCK_NO_LLAMA): requirements-lock.txt $(TOOLS)
+	@mkdir -p build
+	$(BIN)/python tools/lock.py --export $@ --without llama-cpp-python
+
+# the path of the built wheel; the build's own output goes to build/llama-wheel.log
+$(LLAMA_WHEEL): $(TOOLS) requirements-lock.txt tools/build_llama_wheel.py tools/llama_cpp_slim.cmake
+	@mkdir -p build
+	@echo "llama-cpp-python: building from source unless wheels/ has it (about 2 minutes on 2 idle cores; log: build/llama-wheel.log)"
+	@$(BIN)/python tools/build_llama_wheel.py > build/llama-wheel.log 2>&1 || { tail -n 40 build/llama-wheel.log; exit 1; }
+	@tail -n 1 build/llama-wheel.log > $@.tmp && test -f "$$(cat $@.tmp)" && mv $@.tmp $@
+
+$(VENV)/.worldsmith-deps: $(LOCK_NO_LLAMA)
+	$(PIP) -r $(LOCK_NO_LLAMA)
+	@touch $@
+
+$(STAMP): $(VENV)/.worldsmith-deps $(LLAMA_WHEEL) pyproject.toml
+	$(BIN)/python -m pip install -q --no-deps "$$(cat $(LLAMA_WHEEL))"
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	@# every dependency present (installs above are --no-deps); bpy's wheel carries a cp39 tag, which pip check misreads
 	@$(BIN)/python -m pip check > $(VENV)/pip-check.txt || ! grep -v "^bpy .* is not supported on this platform" $(VENV)/pip-check.txt
-	@touch $(STAMP)
+	@touch $@
 
-setup313: $(STAMP313)
-
-$(STAMP313): $(STAMP)
+$(VENV313)/.worldsmith-deps: $(LOCK_NO_LLAMA)
 	@test -n "$(PY313)" || { echo "make setup313: Python 3.13 not found (pyenv install 3.13, or PY313=...)"; exit 1; }
 	@test -x $(VENV313)/bin/python || $(PY313) -m venv $(VENV313)
 	$(VENV313)/bin/python -m pip install -q --require-hashes --no-deps -r requirements-build.txt
-	$(BIN)/python tools/lock.py --export build/lock-no-llama.txt --without llama-cpp-python
-	$(VENV313)/bin/python -m pip install -q --require-hashes --no-deps -r build/lock-no-llama.txt
-	$(VENV313)/bin/python -m pip install -q --no-deps "$$($(BIN)/python tools/build_llama_wheel.py | tail -n 1)"
+	$(VENV313)/bin/python -m pip install -q --require-hashes --no-deps -r $(LOCK_NO_LLAMA)
+	@touch $@
+
+$(STAMP313): $(VENV313)/.worldsmith-deps $(LLAMA_WHEEL) pyproject.toml
+	$(VENV313)/bin/python -m pip install -q --no-deps "$$(cat $(LLAMA_WHEEL))"
 	$(VENV313)/bin/python -m pip install -q --no-deps --no-build-isolation -e .
 	@$(VENV313)/bin/python -m pip check > $(VENV313)/pip-check.txt || ! grep -v "^bpy .* is not supported on this platform" $(VENV313)/pip-check.txt
-	@touch $(STAMP313)
+	@touch $@
 
 demo: setup
 	$(BIN)/worldsmith generate "$(PROMPT)" --out out/demo --engine cycles --samples 16
 	@echo "demo written to out/demo (scene.json, scene.blend, render.png)"
 
-test: setup setup313
+test: setup313
 	$(BIN)/python -m pytest -q
 	$(VENV313)/bin/python -m pytest -q $(LINE313_TESTS)
 
