@@ -20,6 +20,9 @@ One run, side by side, as a table and as JSON with stable keys
 * ``end_to_end``: model load time, prompt -> built scene median and p90 over
   SceneBench prompts, decoding tokens/s seen there, render seconds per engine
   (Workbench and Cycles always, Eevee with ``eevee=True``).
+* ``cold_start``: ``benchmarks/coldstart.py``: whole fresh processes of
+  ``worldsmith generate ... --no-render`` with the embedded model and warm caches
+  (min, median, max of 5 runs, 3 with ``quick``).
 
 Run directly: ``python -m worldsmith.benchmarks.perf [--quick] [--json] [--eevee]`` (or ``worldsmith bench perf``).
 """
@@ -361,7 +364,7 @@ def _options(backend_args):
     return Options()
 
 
-SECTIONS = ("build", "decoding", "layout", "compactness", "end_to_end")
+SECTIONS = ("build", "decoding", "layout", "compactness", "end_to_end", "cold_start")
 
 
 def run(quick: bool = False, eevee: bool = False, backend_args=None, log=_quiet, backend=None,
@@ -386,6 +389,13 @@ def run(quick: bool = False, eevee: bool = False, backend_args=None, log=_quiet,
     finally:
         if own:
             backend.close()
+    if "cold_start" not in skip:
+        from . import coldstart
+        log("cold start: fresh `worldsmith generate --no-render` processes")
+        try:
+            result["cold_start"] = {"available": True, **coldstart.run(runs=3 if quick else 5, log=log)}
+        except Exception as exc:    # noqa: BLE001 - reported, the other sections stand
+            result["cold_start"] = {"available": False, "error": f"{type(exc).__name__}: {exc}"}
     return result
 
 
@@ -461,14 +471,25 @@ def format_table(r: dict) -> str:
                      f"{c['ratio_script_over_dsl']:>7.1f}x")
     e = r["end_to_end"]
     if "render" not in e:
-        return "\n".join(lines + ["", "end to end: skipped"])
+        return "\n".join(lines + ["", "end to end: skipped", _cold_start_line(r)])
     rr = e["render"]
     lines += ["", f"end to end: model load {f(e['model_load_s'])} s; prompt -> built scene median "
                   f"{f(e['median_s'])} s, p90 {f(e['p90_s'])} s over {e['prompts']} prompts "
                   f"({e['failures']} failed; first request {f(e['first_request_s'])} s); pipeline {f(e['tokens_per_s_pipeline'], '{:.1f}')} tokens/s",
               f"render {rr['resolution'][0]}x{rr['resolution'][1]}: workbench {f(rr['workbench_s'])} s, "
-              f"cycles ({rr['cycles_samples']} spp) {f(rr['cycles_s'])} s, eevee {f(rr['eevee_s'])} s"]
+              f"cycles ({rr['cycles_samples']} spp) {f(rr['cycles_s'])} s, eevee {f(rr['eevee_s'])} s",
+              _cold_start_line(r)]
     return "\n".join(lines)
+
+
+def _cold_start_line(r: dict) -> str:
+    c = r.get("cold_start") or {}
+    if not c.get("available"):
+        return "cold start: " + ("skipped" if c.get("skipped") or not c else f"failed ({c.get('error')})")
+    w, m = c["this"]["wall_s"], c["this"].get("model_ready_s") or {}
+    return (f"cold start (fresh `generate --no-render`, {c['runs']} runs, load {c['load_before'][0]}): wall "
+            f"median {w['median']:.2f} s (min {w['min']:.2f}, max {w['max']:.2f}); model ready median "
+            f"{m.get('median', float('nan')):.2f} s")
 
 
 if __name__ == "__main__":
