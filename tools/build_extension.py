@@ -2,8 +2,10 @@
 
 1. Fetch exactly the wheels ``blender_manifest.toml`` lists into ``wheels/``
    (not committed): pure and manylinux wheels with ``pip download``, the
-   llama-cpp-python platform wheel with ``tools/build_llama_wheel.py``.
-   pip's cache makes a second run take seconds.
+   llama-cpp-python platform wheel with ``tools/build_llama_wheel.py`` (the
+   portable x86-64 build; its record goes into the zip as ``llama_build.json``,
+   which the add-on reads to check a user's CPU before loading the library).
+   pip's cache and the llama build cache make a second run take seconds.
 2. Validate and build with Blender's own ``blender_ext.py`` (shipped in the
    bpy wheel), which leaves out tests, benchmarks and docs
    (``[build] paths_exclude_pattern``).
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -134,7 +137,29 @@ def stage(source: Path, stage_dir: Path, platforms: list[str], with_model: bool)
         extra = "".join(f'  "./wheels/{n}",\n' for n in names)
         text = re.sub(r"(wheels = \[\n(?:.*\n)*?)(\])", lambda m: m.group(1) + extra + m.group(2), text, count=1)
     (stage_dir / "blender_manifest.toml").write_text(text, encoding="utf-8")
+    if any(p in lock.LLAMA_PLATFORMS for p in platforms):
+        (stage_dir / LLAMA_RECORD).write_text(json.dumps(llama_record(source), indent=2) + "\n", encoding="utf-8")
     return stage_dir
+
+
+LLAMA_RECORD = "llama_build.json"   # read by generation/cpu_support.py in the installed add-on
+
+
+def llama_record(source: Path) -> dict:
+    """What the zip says about its llama-cpp-python build: the CPU features it needs and the SHA-256 of
+    its CPU library (the add-on checks the CPU before loading it). A build for the building machine's
+    own CPU (no portable baseline recorded) is refused: it would stop Blender on other CPUs."""
+    wheels = [w for w in manifest_wheels(source / "blender_manifest.toml") if w.name.startswith("llama_cpp_python-")]
+    if not wheels:
+        raise SystemExit("build_extension: the manifest lists no llama-cpp-python wheel")
+    record = build_llama_wheel.read_record(wheels[0])
+    if not record or record.get("native") or not record.get("cpu_library") or (
+            build_llama_wheel.is_x86(record.get("machine")) and not record.get("x86_64_baseline")):
+        raise SystemExit(f"build_extension: {wheels[0].name} has no record of a portable build "
+                         f"({wheels[0].name}{build_llama_wheel.RECORD_SUFFIX}); remove it and run again: "
+                         "tools/build_llama_wheel.py builds the portable one")
+    return {"llama_cpp_python": record["llama_cpp_python"], "wheel": wheels[0].name,
+            "x86_64_baseline": record.get("x86_64_baseline"), "cpu_library": record["cpu_library"]}
 
 
 def _link_or_copy(src, dst):

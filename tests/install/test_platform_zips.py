@@ -4,6 +4,9 @@ native package, a wheel Blender's installer accepts on both Python lines (3.11: 
 3.13: Blender 5.1+). The rules are bl_pkg's own functions from the bpy wheel, not a copy of them."""
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import subprocess
 import sys
 import tomllib
@@ -72,6 +75,18 @@ def test_one_zip_per_platform_each_valid_with_its_own_wheels(zips):
                 assert ok, f"{platform}: no {name} wheel for Python {python[0]}.{python[1]}"
         engine = any(lock.wheel_name_version(w)[0] == "llama-cpp-python" for w in listed)
         assert engine == (platform in lock.LLAMA_PLATFORMS), platform
+        # a zip with a local engine says which CPU features it needs, and of which library (the add-on
+        # checks both before it loads it); the record's SHA-256 is the library's inside the zip's wheel
+        assert ("llama_build.json" in names) == engine, platform
+        if engine:
+            with zipfile.ZipFile(path) as z:
+                record = json.loads(z.read("llama_build.json"))
+                wheel = next(w for w in listed if lock.wheel_name_version(w)[0] == "llama-cpp-python")
+                with zipfile.ZipFile(io.BytesIO(z.read(wheel))) as inner:
+                    lib = inner.read(record["cpu_library"]["path"])
+            assert hashlib.sha256(lib).hexdigest() == record["cpu_library"]["sha256"]
+            assert record["wheel"] == Path(wheel).name
+            assert set(record["x86_64_baseline"]) == set(_tools("build_llama_wheel").X86_BASELINE.values())
         assert not any("gemma3_270m" in w for w in listed), "the slim zips carry no model"
         print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB, {len(listed)} wheels")
 
@@ -92,7 +107,6 @@ print("RESULT " + json.dumps(out))
 
 def test_a_zip_for_another_platform_is_refused_by_name(zips, tmp_path):
     """Blender refuses the Windows zip on Linux with a message naming the platform; nothing is enabled."""
-    import json
     import os
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BLENDER_USER", "WORLDSMITH_", "XDG_"))}
