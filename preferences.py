@@ -224,11 +224,12 @@ def online_problem(settings: BackendSettings, online: bool | None = None) -> str
 
 
 def local_engine_problem() -> str | None:
-    """The panel's words when this install has no local engine (a zip for a platform llama-cpp-python
-    could not be built for): what is missing and the fixes. None when llama_cpp is installed."""
+    """The panel's words when this install has no local engine it can use (a zip for a platform
+    llama-cpp-python could not be built for, or a CPU without the features the bundled one needs): what
+    is missing and the fixes. None when llama_cpp is installed and usable."""
     from .generation.diagnose import local_engine
     engine = local_engine(load=False)
-    return None if engine.present else f"{engine.problem}. Fix: {engine.fix}"
+    return None if engine.present and not engine.problem else f"{engine.problem}. Fix: {engine.fix}"
 
 
 ENDPOINT_TEST: dict = {}     # the last Test button result: endpoint, ok, text

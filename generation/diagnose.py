@@ -60,12 +60,26 @@ class Engine:
     fix: str = ""
 
 
+def cpu_refusal() -> tuple[str, str] | None:
+    """``(problem, fix)`` when the bundled llama.cpp library was built for CPU features this computer
+    lacks (``cpu_support``: loading it would stop the process), else None."""
+    from .cpu_support import problem
+    text = problem()
+    if text is None:
+        return None
+    return text, (f"{HTTP_ALTERNATIVE.removeprefix('or ')}; or build llama-cpp-python on this computer: "
+                  f"{llama_install_fix()}")
+
+
 def local_engine(load: bool = True) -> Engine:
     """``load=False``: only whether the package is installed (for the panel's draw, no import)."""
     if importlib.util.find_spec("llama_cpp") is None:
         return Engine(False, problem=f"no local engine (llama-cpp-python) for {blender_platform()} "
                                      f"Python {sys.version_info[0]}.{sys.version_info[1]} in this install",
                       fix=f"{llama_install_fix()}; {HTTP_ALTERNATIVE}")
+    refused = cpu_refusal()
+    if refused is not None:
+        return Engine(True, False, _version("llama-cpp-python"), problem=refused[0], fix=refused[1])
     if not load:
         return Engine(True, version=_version("llama-cpp-python"))
     try:
@@ -190,6 +204,11 @@ def report(backend: str = "local", model: str | None = None, endpoint: str | Non
         rep.add("local engine", eng.problem)
         if backend == "local":
             rep.need(eng.problem, eng.fix)
+    from .cpu_support import FEATURE_WORDS, read_record
+    record = read_record()
+    if record and record.get("x86_64_baseline"):     # only in a zip: the CPU its llama.cpp was built for
+        words = ", ".join(FEATURE_WORDS.get(f, f.upper()) for f in record["x86_64_baseline"])
+        rep.add("engine build", f"portable x86-64 ({words})")
     dec, why = decoder(wanted_decoder)
     rep.add("decoder", f"{dec} ({why})" if backend == "local" else "server-side (http backend)")
     if backend == "local" and dec == "reference" and wanted_decoder != "reference":

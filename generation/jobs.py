@@ -42,7 +42,12 @@ NATIVE_FIX = (
 
 
 def check_native() -> None:
-    """Raise ``NativeLibraryError`` with the fix when llama_cpp cannot be imported."""
+    """Raise ``NativeLibraryError`` with the fix when llama_cpp cannot be imported (or must not be:
+    built for CPU features this computer lacks)."""
+    from .diagnose import cpu_refusal
+    refused = cpu_refusal()
+    if refused is not None:
+        raise NativeLibraryError(f"{refused[0]}. Fix: {refused[1]}")
     try:
         import llama_cpp  # noqa: F401
     except Exception as exc:  # ImportError, or OSError from the shared library
@@ -74,7 +79,9 @@ def missing_reason(settings: BackendSettings) -> str | None:
     """Why the configured model cannot be used, found cheaply (no loading); None if it looks fine."""
     if settings.backend == "http":
         return None if settings.endpoint else "no server address: set it in the add-on preferences"
-    if importlib.util.find_spec("llama_cpp") is None:
+    from .diagnose import cpu_refusal
+    refused = cpu_refusal()
+    if importlib.util.find_spec("llama_cpp") is None or refused is not None:
         from .diagnose import local_engine
         engine = local_engine(load=False)
         return f"{engine.problem}. Fix: {engine.fix}"
