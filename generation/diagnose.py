@@ -71,6 +71,12 @@ def cpu_refusal() -> tuple[str, str] | None:
                   f"{llama_install_fix()}")
 
 
+def cpu_refusal_text() -> str | None:
+    """``cpu_refusal()`` as one message ("problem. Fix: ..."), or None."""
+    refused = cpu_refusal()
+    return None if refused is None else f"{refused[0]}. Fix: {refused[1]}"
+
+
 def local_engine(load: bool = True) -> Engine:
     """``load=False``: only whether the package is installed (for the panel's draw, no import)."""
     if importlib.util.find_spec("llama_cpp") is None:

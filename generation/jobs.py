@@ -44,10 +44,10 @@ NATIVE_FIX = (
 def check_native() -> None:
     """Raise ``NativeLibraryError`` with the fix when llama_cpp cannot be imported (or must not be:
     built for CPU features this computer lacks)."""
-    from .diagnose import cpu_refusal
-    refused = cpu_refusal()
+    from .diagnose import cpu_refusal_text
+    refused = cpu_refusal_text()
     if refused is not None:
-        raise NativeLibraryError(f"{refused[0]}. Fix: {refused[1]}")
+        raise NativeLibraryError(refused)
     try:
         import llama_cpp  # noqa: F401
     except Exception as exc:  # ImportError, or OSError from the shared library

@@ -32,10 +32,10 @@ MAX_PROMPT_CHARS = 400_000      # far beyond any context this backend is given
 
 
 def _import_llama():
-    from ..diagnose import cpu_refusal
-    refused = cpu_refusal()
+    from ..diagnose import cpu_refusal_text
+    refused = cpu_refusal_text()
     if refused is not None:         # never load a library this CPU cannot run: it would stop the process
-        raise ModelError(f"{refused[0]}. Fix: {refused[1]}")
+        raise ModelError(refused)
     try:
         import llama_cpp
     except Exception as exc:  # ImportError, or OSError when the native library cannot load
