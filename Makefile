@@ -25,11 +25,15 @@ FUZZ_SECONDS ?= 600
 # its locked sdist (CPU-bound, a few minutes on 2 cores) beside the downloads and installs of the
 # other locked packages into .venv (and, for `make test`, .venv313). The one wheel goes into wheels/
 # (tools/build_llama_wheel.py; an existing wheel or pip's cache makes it seconds) and into both venvs.
+# Two set-ups started at once (`make -j setup setup313`, `make -j demo test`) would run pip into the
+# same venv side by side; where flock exists they take turns instead.
+SERIAL := $(if $(shell command -v flock 2>/dev/null),flock .setup.lock,)
+
 setup:
-	@$(MAKE) --no-print-directory -j2 $(STAMP)
+	@$(SERIAL) $(MAKE) --no-print-directory -j2 $(STAMP)
 
 setup313:
-	@$(MAKE) --no-print-directory -j3 $(STAMP) $(STAMP313)
+	@$(SERIAL) $(MAKE) --no-print-directory -j3 $(STAMP) $(STAMP313)
 
 TOOLS := $(VENV)/.worldsmith-build-tools
 LOCK_NO_LLAMA := build/lock-no-llama.txt
@@ -110,4 +114,4 @@ extension: setup
 	$(BIN)/python tools/build_extension.py
 
 clean:
-	rm -rf out dist build
+	rm -rf out dist build .setup.lock
