@@ -60,11 +60,12 @@ class EmbeddedNearest:
 
     def _model(self):
         if self._llm is None:
-            from .backends.local import _import_llama   # refuses a library this CPU cannot run
+            from .backends.local import _import_llama, quiet_native_log   # refuses a library this CPU cannot run
             llama_cpp = _import_llama()
-            self._llm = llama_cpp.Llama(str(self.path), embedding=True, n_ctx=64, n_threads=THREADS,
-                                        n_threads_batch=THREADS, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
-                                        verbose=False)
+            with quiet_native_log(llama_cpp):
+                self._llm = llama_cpp.Llama(str(self.path), embedding=True, n_ctx=64, n_threads=THREADS,
+                                            n_threads_batch=THREADS,
+                                            pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN, verbose=False)
         return self._llm
 
     def embed(self, text: str):

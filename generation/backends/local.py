@@ -16,9 +16,12 @@ the KV cache is reused from one request to the next.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import json
 import os
+import threading
 import time
 
 from .. import model_files as models
@@ -45,6 +48,43 @@ def _import_llama():
             "CMAKE_ARGS='-DGGML_CUDA=on' pip install --force-reinstall --no-cache-dir llama-cpp-python)."
         ) from exc
     return llama_cpp
+
+
+_QUIET_LOCK = threading.Lock()
+_quiet = {"loads": 0, "before": None}
+
+
+@contextlib.contextmanager
+def quiet_native_log(llama_cpp, verbose: bool = False):
+    """While a model and its context are made, llama.cpp's log goes to a C function that ignores
+    it instead of llama-cpp-python's Python callback (unless ``verbose``).
+
+    Loading the embedded model logs some 1,400 lines, and each call of the Python callback must take
+    the GIL: with another thread running Python at the same time (the command line importing bpy,
+    Blender drawing its UI) every line waits its turn, which made the load up to twice as slow. With
+    ``verbose`` off that callback prints only llama.cpp's errors, and a failed load also raises. The
+    stand-in is ``llama_max_devices``, a function of llama.cpp's own library that takes no arguments
+    (a C caller's extra arguments are ignored on every ABI the library is built for). The callback
+    is process-wide: loads in several threads share one window, and the callback that was set
+    before it is set again when the last one ends."""
+    if verbose:
+        yield
+        return
+    with _QUIET_LOCK:
+        if _quiet["loads"] == 0:
+            before, data = llama_cpp.llama_log_callback(), ctypes.c_void_p()
+            llama_cpp.llama_log_get(ctypes.byref(before), ctypes.byref(data))
+            _quiet["before"] = (before, data)
+            ignore = ctypes.cast(llama_cpp.llama_cpp._lib.llama_max_devices, ctypes.c_void_p).value
+            llama_cpp.llama_log_set(llama_cpp.llama_log_callback(ignore), ctypes.c_void_p(0))
+        _quiet["loads"] += 1
+    try:
+        yield
+    finally:
+        with _QUIET_LOCK:
+            _quiet["loads"] -= 1
+            if _quiet["loads"] == 0:
+                llama_cpp.llama_log_set(*_quiet.pop("before"))
 
 
 def schema_to_gbnf(schema: dict) -> str:
@@ -121,9 +161,11 @@ class LocalBackend:
         threads = n_threads or max(1, min(8, os.cpu_count() or 1))
         t0 = time.perf_counter()
         try:
-            self.llm = llama_cpp.Llama(model_path=str(self.model_path), n_gpu_layers=n_gpu_layers, n_ctx=n_ctx,
-                                       n_threads=threads, n_threads_batch=threads, seed=seed, verbose=verbose,
-                                       **({"lora_path": str(self.lora_path)} if self.lora_path else {}))
+            with quiet_native_log(llama_cpp, verbose):
+                self.llm = llama_cpp.Llama(model_path=str(self.model_path), n_gpu_layers=n_gpu_layers,
+                                           n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, seed=seed,
+                                           verbose=verbose,
+                                           **({"lora_path": str(self.lora_path)} if self.lora_path else {}))
         except Exception as exc:
             extra = f" with the LoRA adapter {self.lora_path}" if self.lora_path else ""
             raise ModelError(f"llama.cpp could not load {self.model_path}{extra}: {exc}") from exc

@@ -53,3 +53,58 @@ def test_the_prefix_state_is_restored_in_a_fresh_context_and_changes_nothing(tmp
     assert note.startswith("ignored a stale or corrupt entry; saved "), note
     assert text == cold
     assert state.read_bytes() == good          # rebuilt: the same state as before
+
+
+def test_a_quiet_load_calls_no_python_log_callback_and_puts_the_previous_one_back(tmp_path):
+    """llama.cpp logs some 1,400 lines while the model and its context are made; through a Python
+    callback each would wait for the GIL. In the window none reaches Python; the callback set before is
+    back after it, also after a failed load, and a verbose load keeps it throughout."""
+    import ctypes
+    import threading
+
+    import llama_cpp
+
+    from worldsmith.generation import model_files
+    from worldsmith.generation.backends.local import quiet_native_log
+
+    lines: list[int] = []
+
+    @llama_cpp.llama_log_callback
+    def counting(level, text, data):
+        lines.append(level)
+
+    def current() -> int:
+        cb, data = llama_cpp.llama_log_callback(), ctypes.c_void_p()
+        llama_cpp.llama_log_get(ctypes.byref(cb), ctypes.byref(data))
+        return ctypes.cast(cb, ctypes.c_void_p).value
+
+    def load(verbose=False):
+        llama_cpp.Llama(model_path=str(model_files.resolve(None)), n_ctx=256, n_threads=2,
+                        verbose=verbose).close()
+
+    from llama_cpp import _logger
+    llama_cpp.llama_log_set(counting, ctypes.c_void_p(0))
+    try:
+        def quiet_load():
+            with quiet_native_log(llama_cpp):
+                load()
+
+        threads = [threading.Thread(target=quiet_load) for _ in range(2)]    # two windows overlapping
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert lines == [] and current() == ctypes.cast(counting, ctypes.c_void_p).value
+
+        bogus = tmp_path / "not-a-model.gguf"
+        bogus.write_bytes(b"GGUF" + bytes(60))
+        with pytest.raises(ValueError):
+            with quiet_native_log(llama_cpp):
+                llama_cpp.Llama(model_path=str(bogus), verbose=False)
+        assert lines == [] and current() == ctypes.cast(counting, ctypes.c_void_p).value
+
+        with quiet_native_log(llama_cpp, verbose=True):
+            load()
+        assert len(lines) > 100         # the same load, heard: the window is what kept it silent
+    finally:
+        llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
